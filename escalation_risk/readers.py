@@ -1,0 +1,321 @@
+"""One streaming reader for every transcript source: JSONL, CSV and plain text.
+
+Calls are yielded one at a time, never loaded whole, so a batch of any size stays in flat memory.
+Bad calls raise :class:`InputError` (``on_error="fail"``) or are counted in a :class:`SkipLog`
+(``on_error="skip"``).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import logging
+import re
+import sys
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any, BinaryIO, Literal
+
+from .errors import InputError, OnError, SkipLog
+from .transcripts import Transcript, Turn
+
+Format = Literal["jsonl", "csv", "txt"]
+FORMATS: tuple[str, ...] = ("jsonl", "csv", "txt")
+_SUFFIXES: dict[str, Format] = {
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".json": "jsonl",
+    ".csv": "csv",
+    ".tsv": "csv",
+    ".txt": "txt",
+}
+_SPEAKER_LINE = re.compile(r"^\s*([A-Za-z][\w .'-]{0,30}?)\s*:\s?(.*)$")
+_TRUE = {"1", "true", "yes", "y", "t"}
+_FALSE = {"0", "false", "no", "n", "f"}
+log = logging.getLogger(__name__)
+
+Source = str | Path
+
+
+def read_transcripts(
+    sources: Source | Iterable[Source],
+    *,
+    format: Format | None = None,
+    label: str = "escalated",
+    on_error: OnError = "fail",
+    skipped: SkipLog | None = None,
+) -> Iterator[Transcript]:
+    """Yield the calls in ``sources`` (files, directories, or ``-`` for stdin), in order.
+
+    Parameters
+    ----------
+    sources: one path or several; a directory yields its transcript files in name order.
+    format: ``jsonl``, ``csv`` or ``txt``; detected from suffix and content when None.
+    label: the field holding the escalation label (bool, 0/1 or true/false); optional.
+    on_error: ``fail`` raises the first :class:`InputError`; ``skip`` counts it in ``skipped``.
+
+    >>> calls = read_transcripts(io.StringIO('{"call_id": "C1", "turns": '
+    ...     '[{"speaker": "Caller", "text": "Third time calling."}]}\\n'))
+    >>> [(c.call_id, c.turns[0].role) for c in calls]
+    [('C1', 'customer')]
+    """
+    if format is not None and format not in FORMATS:
+        raise ValueError(f"unknown format {format!r}; choose one of {', '.join(FORMATS)}")
+    log_ = skipped if skipped is not None else SkipLog()
+    for item in _expand(sources):
+        try:
+            yield from _read_one(item, format, label, on_error, log_)
+        except InputError as err:
+            if on_error == "fail":
+                raise
+            log_.add(err)
+
+
+def _expand(sources: Source | Iterable[Source] | io.IOBase) -> Iterator[Any]:
+    if isinstance(sources, (str, Path, io.IOBase)):
+        sources = [sources]  # type: ignore[list-item]
+    for src in sources:  # type: ignore[union-attr]
+        if isinstance(src, io.IOBase) or str(src) == "-":
+            yield src
+            continue
+        path = Path(src)
+        if path.is_dir():
+            files = sorted(p for p in path.iterdir() if p.suffix.lower() in _SUFFIXES)
+            if not files:
+                raise InputError("directory holds no .jsonl, .csv or .txt files", source=str(path))
+            yield from files
+        elif path.exists():
+            yield path
+        else:
+            raise InputError("no such file or directory", source=str(path))
+
+
+def _read_one(
+    item: Any, format: Format | None, label: str, on_error: OnError, skipped: SkipLog
+) -> Iterator[Transcript]:
+    name, stream = _open(item)
+    with stream:
+        lines = _decoded_lines(stream, name)
+        first = next(lines, None)
+        if first is None:
+            raise InputError("empty file", source=name)
+        fmt = format or _detect(name, first[1])
+        lines = _chain(first, lines)
+        parse = {"jsonl": _parse_jsonl, "csv": _parse_csv, "txt": _parse_txt}[fmt]
+        stem = "stdin" if name == "<stdin>" else Path(name).stem
+        for call in parse(lines, name, stem, label):
+            if isinstance(call, InputError):
+                if on_error == "fail":
+                    raise call
+                skipped.add(call)
+            else:
+                yield call
+
+
+def _open(item: Any) -> tuple[str, BinaryIO]:
+    if isinstance(item, io.TextIOBase):
+        return "<stream>", io.BytesIO(item.read().encode("utf-8"))
+    if isinstance(item, io.IOBase):
+        return "<stream>", item  # type: ignore[return-value]
+    if str(item) == "-":
+        return "<stdin>", sys.stdin.buffer
+    try:
+        return str(item), open(item, "rb")
+    except OSError as err:
+        raise InputError(f"cannot open: {err.strerror}", source=str(item)) from None
+
+
+def _decoded_lines(stream: BinaryIO, name: str) -> Iterator[tuple[int, str]]:
+    """Decode line by line: a bad byte costs one warning, never the batch."""
+    for number, raw in enumerate(stream, start=1):
+        if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
+            raw = raw[3:]
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            text = raw.decode("utf-8", errors="replace")
+            log.warning("%s:%d: not valid UTF-8; undecodable bytes replaced", name, number)
+        yield number, text
+
+
+def _chain(first: tuple[int, str], rest: Iterator[tuple[int, str]]) -> Iterator[tuple[int, str]]:
+    yield first
+    yield from rest
+
+
+def _detect(name: str, first_line: str) -> Format:
+    suffix = Path(name).suffix.lower()
+    if suffix in _SUFFIXES:
+        return _SUFFIXES[suffix]
+    head = first_line.lstrip()
+    if head.startswith("{"):
+        return "jsonl"
+    if _SPEAKER_LINE.match(head) and "," not in head.split(":", 1)[0]:
+        return "txt"
+    if "," in head or "\t" in head:
+        return "csv"
+    raise InputError("cannot tell the format; pass --format jsonl|csv|txt", source=name)
+
+
+def parse_label(value: Any) -> bool | None:
+    """Read a label written as bool, 0/1 or true/false; None and "" stay None.
+
+    >>> parse_label("TRUE"), parse_label(0), parse_label("")
+    (True, False, None)
+    """
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)) and value in (0, 1):
+        return bool(value)
+    text = str(value).strip().lower()
+    if text == "":
+        return None
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise ValueError(f"label {value!r} is not a boolean, 0/1 or true/false")
+
+
+def _make_call(
+    call_id: str, turns: list[Turn], meta: dict[str, Any], label: str, name: str, line: int
+) -> Transcript | InputError:
+    if not turns:
+        return InputError("empty call (no turns)", source=name, line=line, call_id=call_id)
+    if not any(t.text.strip() for t in turns):
+        return InputError("no text in any turn", source=name, line=line, call_id=call_id)
+    try:
+        value = parse_label(meta.pop(label, None))
+    except ValueError as err:
+        return InputError(str(err), source=name, line=line, call_id=call_id)
+    return Transcript(call_id, tuple(turns), meta, value, source=name, line=line)
+
+
+def _parse_jsonl(
+    lines: Iterator[tuple[int, str]], name: str, stem: str, label: str
+) -> Iterator[Transcript | InputError]:
+    for number, text in lines:
+        if not text.strip():
+            continue
+        try:
+            row = json.loads(text)
+        except json.JSONDecodeError as err:
+            yield InputError(f"invalid JSON ({err.msg})", source=name, line=number)
+            continue
+        if not isinstance(row, dict):
+            yield InputError("expected a JSON object per line", source=name, line=number)
+            continue
+        call_id = row.pop("call_id", None)
+        if not isinstance(call_id, (str, int)) or str(call_id).strip() == "":
+            yield InputError("missing or invalid 'call_id'", source=name, line=number)
+            continue
+        call_id = str(call_id)
+        raw_turns = row.pop("turns", None)
+        if not isinstance(raw_turns, list):
+            yield InputError("'turns' must be a list", source=name, line=number, call_id=call_id)
+            continue
+        turns: list[Turn] = []
+        for i, t in enumerate(raw_turns):
+            if (
+                not isinstance(t, dict)
+                or not isinstance(t.get("speaker"), str)
+                or not isinstance(t.get("text"), str)
+            ):
+                turns = []
+                yield InputError(
+                    f"turn {i} needs string 'speaker' and 'text'",
+                    source=name,
+                    line=number,
+                    call_id=call_id,
+                )
+                break
+            turns.append(Turn.from_speaker(t["speaker"], t["text"]))
+        else:
+            yield _make_call(call_id, turns, row, label, name, number)
+
+
+def _parse_speaker_lines(text: str) -> list[Turn]:
+    """``Agent: …`` / ``Customer: …`` lines; an unlabelled line continues the previous turn."""
+    turns: list[list[str]] = []
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        match = _SPEAKER_LINE.match(line)
+        if match:
+            turns.append([match.group(1).strip(), match.group(2).strip()])
+        elif turns:
+            turns[-1][1] = f"{turns[-1][1]} {line.strip()}".strip()
+        else:
+            turns.append(["unknown", line.strip()])
+    return [Turn.from_speaker(s, t) for s, t in turns]
+
+
+def _parse_txt(
+    lines: Iterator[tuple[int, str]], name: str, stem: str, label: str
+) -> Iterator[Transcript | InputError]:
+    text = "".join(line for _, line in lines)
+    yield _make_call(stem, _parse_speaker_lines(text), {}, label, name, 1)
+
+
+def _parse_csv(
+    lines: Iterator[tuple[int, str]], name: str, stem: str, label: str
+) -> Iterator[Transcript | InputError]:
+    first = next(lines)
+    delimiter = (
+        "\t" if name.lower().endswith(".tsv") or first[1].count("\t") > first[1].count(",") else ","
+    )
+    reader = csv.DictReader((line for _, line in _chain(first, lines)), delimiter=delimiter)
+    columns = [c.strip() for c in (reader.fieldnames or [])]
+    reader.fieldnames = columns
+    if "transcript" in columns:
+        yield from _csv_calls(reader, name, stem, label)
+    elif {"call_id", "speaker", "text"} <= set(columns):
+        yield from _csv_turn_rows(reader, name, label)
+    else:
+        raise InputError(
+            "CSV needs columns call_id, speaker, text (one row per turn) "
+            f"or a 'transcript' column (one row per call); found {', '.join(columns) or 'none'}",
+            source=name,
+            line=1,
+        )
+
+
+def _csv_calls(
+    reader: csv.DictReader, name: str, stem: str, label: str
+) -> Iterator[Transcript | InputError]:
+    for row in reader:
+        line = reader.line_num
+        if None in row:
+            yield InputError("more fields than header columns", source=name, line=line)
+            continue
+        call_id = (row.pop("call_id", None) or "").strip() or f"{stem}-{line}"
+        text = row.pop("transcript") or ""
+        yield _make_call(call_id, _parse_speaker_lines(text), dict(row), label, name, line)
+
+
+def _csv_turn_rows(
+    reader: csv.DictReader, name: str, label: str
+) -> Iterator[Transcript | InputError]:
+    """Consecutive rows with one call id form a call; a later run of the same id is a new call."""
+    current: str | None = None
+    turns: list[Turn] = []
+    meta: dict[str, Any] = {}
+    start = 0
+    for row in reader:
+        line = reader.line_num
+        if None in row:
+            yield InputError("more fields than header columns", source=name, line=line)
+            continue
+        call_id = (row.pop("call_id") or "").strip()
+        speaker, text = row.pop("speaker"), row.pop("text")
+        if not call_id or speaker is None or text is None:
+            yield InputError("row needs call_id, speaker and text", source=name, line=line)
+            continue
+        if call_id != current:
+            if current is not None:
+                yield _make_call(current, turns, meta, label, name, start)
+            current, turns, meta, start = call_id, [], dict(row), line
+        turns.append(Turn.from_speaker(speaker, text))
+    if current is not None:
+        yield _make_call(current, turns, meta, label, name, start)

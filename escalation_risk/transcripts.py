@@ -1,0 +1,60 @@
+"""The one transcript model every reader returns: a call is a list of turns with roles."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Role = Literal["agent", "customer", "unknown"]
+
+_ROLE_ALIASES: dict[str, Role] = {
+    "agent": "agent",
+    "rep": "agent",
+    "csr": "agent",
+    "representative": "agent",
+    "customer": "customer",
+    "caller": "customer",
+    "client": "customer",
+}
+
+
+def role_of(speaker: str) -> Role:
+    """Map a speaker label to a role; anything we do not recognise is ``unknown``.
+
+    >>> role_of("Agent"), role_of(" CALLER "), role_of("SPEAKER_00")
+    ('agent', 'customer', 'unknown')
+    """
+    return _ROLE_ALIASES.get(speaker.strip().lower(), "unknown")
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One speaker turn: who spoke (label and role) and what they said."""
+
+    speaker: str
+    text: str
+    role: Role
+
+    @classmethod
+    def from_speaker(cls, speaker: str, text: str) -> Turn:
+        return cls(speaker=speaker, text=text, role=role_of(speaker))
+
+
+@dataclass(frozen=True)
+class Transcript:
+    """A call: its id, ordered turns, metadata and (for training) a label.
+
+    ``source`` and ``line`` say where it was read, for error messages.
+    """
+
+    call_id: str
+    turns: tuple[Turn, ...]
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+    label: bool | None = None
+    source: str | None = None
+    line: int | None = None
+
+    @property
+    def n_words(self) -> int:
+        return sum(len(t.text.split()) for t in self.turns)

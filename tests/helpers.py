@@ -1,0 +1,47 @@
+"""Tiny inline transcripts and helpers shared by the tests."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from escalation_risk.transcripts import Transcript, Turn
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT / "data" / "corpus"
+
+
+def call(call_id: str, *turns: tuple[str, str], label: bool | None = None, **meta) -> Transcript:
+    return Transcript(call_id, tuple(Turn.from_speaker(s, t) for s, t in turns), meta, label)
+
+
+ANGRY = call(
+    "angry",
+    ("agent", "Thanks for calling, how can I help?"),
+    ("customer", "This is the third time I've called and it's still not fixed."),
+    ("agent", "I can't do anything about that, it's our policy."),
+    ("customer", "This is ridiculous. I want to speak to your supervisor."),
+    label=True,
+    agent_id="A1",
+)
+CALM = call(
+    "calm",
+    ("agent", "Thanks for calling, how can I help?"),
+    ("customer", "I'd like to update my address please."),
+    ("agent", "Sure, I'll take care of that for you right now."),
+    ("customer", "Great, thank you so much."),
+    label=False,
+    agent_id="A2",
+)
+
+
+def write_jsonl(path: Path, rows: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+def as_row(c: Transcript) -> dict:
+    row = {"call_id": c.call_id, "turns": [{"speaker": t.speaker, "text": t.text} for t in c.turns]}
+    if c.label is not None:
+        row["escalated"] = c.label
+    return {**row, **c.metadata}
