@@ -1,0 +1,145 @@
+"""Features of a call: role- and position-tagged words, warning-sign counts, talk share.
+
+:class:`CallFeatures` turns calls into one table row each; the rest of the model is standard
+scikit-learn (see :func:`column_transformer`). Words are tagged with who said them and where:
+``c:`` customer, ``a:`` agent, ``cE:``/``aE:`` the same words again in the last third of the
+call, and ``cZ:`` the customer's final turn, so late words weigh differently from the greeting.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.compose import ColumnTransformer
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.preprocessing import StandardScaler
+
+from .lexicon import FAMILY_IDS, NUM_NORM, Lexicon, load_lexicon
+from .signals import AnalyzedCall, SignalMatcher
+from .transcripts import Transcript
+
+POSITIONS = ("early", "late")
+SIGNAL_COLUMNS = tuple(f"sig_{f}_{p}" for f in FAMILY_IDS for p in POSITIONS)
+# Call length is left out on purpose: escalated calls are long because the escalation itself
+# takes turns, so length mostly tells the model what happened after the decision point, and it
+# made short calls look safe whatever was said. Dropping it cost nothing in cross-validation.
+STRUCTURE_COLUMNS = ("customer_share", "last_customer_words_log")
+_ROLE_TAG = {"customer": "c", "agent": "a", "unknown": "u"}
+LATE_FRACTION = 2 / 3
+
+
+class CallFeatures(TransformerMixin, BaseEstimator):
+    """Calls (transcripts or analysed calls) to a DataFrame: ``words`` + signal + structure columns.
+
+    Stateless but for the lexicon, which ``fit`` freezes into ``lexicon_`` so that a saved model
+    keeps matching what it was trained with.
+
+    Parameters
+    ----------
+    lexicon: ``{"entries": [...], "defines": {...}}``, or None for the packaged lexicon.
+
+    >>> from escalation_risk.transcripts import Turn
+    >>> call = Transcript("C1", (Turn.from_speaker("agent", "Hello"),
+    ...                         Turn.from_speaker("customer", "Third time calling!")))
+    >>> row = CallFeatures().fit([call]).transform([call]).iloc[0]
+    >>> row["words"]
+    'a:hello c:third c:time c:calling c:third_time c:time_calling cE:third ...'
+    >>> float(row["sig_repeat_contact_late"])  # log1p(1): one sign in the last third
+    0.693...
+    """
+
+    def __init__(self, lexicon: dict | None = None) -> None:
+        self.lexicon = lexicon
+
+    def fit(self, X: Iterable[Any], y: Any = None) -> CallFeatures:
+        lex = load_lexicon() if self.lexicon is None else lexicon_from_dict(self.lexicon)
+        self.lexicon_ = lexicon_to_dict(lex)
+        return self
+
+    def matcher(self, *, redact_quotes: bool = True) -> SignalMatcher:
+        return SignalMatcher(lexicon_from_dict(self.lexicon_), redact_quotes=redact_quotes)
+
+    def transform(self, X: Iterable[Transcript | AnalyzedCall]) -> pd.DataFrame:
+        matcher = None
+        rows = []
+        for item in X:
+            if isinstance(item, Transcript):
+                matcher = matcher or self.matcher()
+                item = matcher.analyze(item)
+            rows.append(call_row(item))
+        return pd.DataFrame(rows, columns=["words", *SIGNAL_COLUMNS, *STRUCTURE_COLUMNS])
+
+    def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
+        return np.asarray(["words", *SIGNAL_COLUMNS, *STRUCTURE_COLUMNS], dtype=object)
+
+
+def call_row(analyzed: AnalyzedCall) -> dict[str, Any]:
+    """One call's feature row."""
+    turns = analyzed.call.turns
+    n = len(turns)
+    late_from = math.floor(n * LATE_FRACTION)
+    last_customer = max((i for i, t in enumerate(turns) if t.role == "customer"), default=-1)
+    words: list[str] = []
+    for i, (turn, norms) in enumerate(zip(turns, analyzed.tokens, strict=True)):
+        tag = _ROLE_TAG[turn.role]
+        grams = _grams(norms)
+        words += [f"{tag}:{g}" for g in grams]
+        if i >= late_from:
+            words += [f"{tag}E:{g}" for g in grams]
+        if i == last_customer:
+            words += [f"cZ:{g}" for g in grams]
+    row: dict[str, Any] = {"words": " ".join(words)}
+    counts = dict.fromkeys(SIGNAL_COLUMNS, 0)
+    for e in analyzed.evidence:
+        counts[f"sig_{e.family}_{'late' if e.turn >= late_from else 'early'}"] += 1
+    row.update({k: math.log1p(v) for k, v in counts.items()})
+    n_words = [len(norms) for norms in analyzed.tokens]
+    customer_words = sum(w for w, t in zip(n_words, turns, strict=True) if t.role == "customer")
+    total = sum(n_words)
+    row["customer_share"] = customer_words / total if total else 0.0
+    row["last_customer_words_log"] = math.log1p(n_words[last_customer]) if last_customer >= 0 else 0
+    return row
+
+
+def _grams(norms: Sequence[str]) -> list[str]:
+    """Unigrams and bigrams of word tokens (punctuation dropped), as ``a_b``."""
+    toks = [n for n in norms if n == NUM_NORM or any(ch.isalnum() for ch in n)]
+    toks = [t.replace(":", "").replace(" ", "") for t in toks]
+    return toks + [f"{a}_{b}" for a, b in zip(toks, toks[1:], strict=False)]
+
+
+def column_transformer(*, min_df: int = 2) -> ColumnTransformer:
+    """The standard scikit-learn half of the features: TF-IDF words, signals, scaled structure."""
+    return ColumnTransformer(
+        [
+            (
+                "words",
+                TfidfVectorizer(
+                    token_pattern=r"\S+",
+                    lowercase=False,
+                    min_df=min_df,
+                    sublinear_tf=True,
+                    dtype=np.float64,
+                ),
+                "words",
+            ),
+            ("signals", "passthrough", list(SIGNAL_COLUMNS)),
+            ("structure", StandardScaler(), list(STRUCTURE_COLUMNS)),
+        ]
+    )
+
+
+def lexicon_to_dict(lexicon: Lexicon) -> dict:
+    return {
+        "entries": [dict(e) for e in lexicon.entries],
+        "defines": {k: list(v) for k, v in lexicon.defines.items()},
+    }
+
+
+def lexicon_from_dict(data: dict) -> Lexicon:
+    return Lexicon(data["entries"], data["defines"])

@@ -1,0 +1,199 @@
+"""A trained escalation model: a scikit-learn pipeline plus its manifest, with explanations.
+
+The classifier is a logistic regression with one sigmoid calibration fitted on cross-validated
+scores (``CalibratedClassifierCV(ensemble=False)``), so a call's calibrated logit is still a sum
+of per-feature terms. That sum is what :meth:`EscalationModel.explain` splits into reasons.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from scipy import sparse
+from scipy.special import expit
+from sklearn.pipeline import Pipeline
+
+from .features import CallFeatures
+from .metrics import band_of
+from .signals import AnalyzedCall
+
+OUTPUT_SCHEMA_VERSION = 1
+_STRUCTURE_REASONS = {
+    "customer_share": "customer talk share",
+    "last_customer_words_log": "customer's last turn length",
+}
+OTHER_WORDING = "other wording"
+
+
+@dataclass
+class Scored:
+    """Scores of a batch of analysed calls: risk, calibrated logit and per-reason terms."""
+
+    risk: np.ndarray
+    logit: np.ndarray
+    baseline: float
+    contributions: list[dict[str, float]]
+    top_words: list[list[tuple[str, float]]]
+
+
+@dataclass
+class EscalationModel:
+    """The pipeline (``features`` → ``columns`` → ``classifier``) and its manifest."""
+
+    pipeline: Pipeline
+    manifest: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def features(self) -> CallFeatures:
+        return self.pipeline.named_steps["features"]
+
+    @property
+    def thresholds(self) -> Mapping[str, float | None]:
+        return self.manifest["thresholds"]
+
+    @property
+    def label(self) -> str:
+        return str(self.manifest.get("label", "escalated"))
+
+    def band(self, risk: float, thresholds: Mapping[str, float | None] | None = None) -> str:
+        return band_of(risk, thresholds or self.thresholds)
+
+    def _linear_parts(self) -> tuple[np.ndarray, float, float, float]:
+        """(weights, intercept, a, b): calibrated logit = -(a * (X @ w + c) + b)."""
+        calibrated = self.pipeline.named_steps["classifier"].calibrated_classifiers_[0]
+        base = calibrated.estimator
+        sigmoid = calibrated.calibrators[0]
+        return base.coef_.ravel(), float(base.intercept_[0]), float(sigmoid.a_), float(sigmoid.b_)
+
+    def score_analyzed(self, calls: Sequence[AnalyzedCall]) -> Scored:
+        """Risk and the additive split of each call's logit into named reasons."""
+        frame = self.features.transform(calls)
+        matrix = sparse.csr_matrix(self.pipeline.named_steps["columns"].transform(frame))
+        w, c, a, b = self._linear_parts()
+        terms = matrix.multiply(-a * w).tocsr()  # per-feature share of the calibrated logit
+        baseline = -(a * c + b)
+        logit = np.asarray(terms.sum(axis=1)).ravel() + baseline
+        names = self._feature_groups()
+        contributions: list[dict[str, float]] = []
+        top_words: list[list[tuple[str, float]]] = []
+        for row in range(terms.shape[0]):
+            start, end = terms.indptr[row], terms.indptr[row + 1]
+            idx, vals = terms.indices[start:end], terms.data[start:end]
+            groups: dict[str, float] = {}
+            words: list[tuple[str, float]] = []
+            for i, v in zip(idx, vals, strict=True):
+                group, word = names[i]
+                groups[group] = groups.get(group, 0.0) + float(v)
+                if word is not None:
+                    words.append((word, float(v)))
+            contributions.append(groups)
+            top_words.append(words)
+        return Scored(expit(logit), logit, baseline, contributions, top_words)
+
+    def _feature_groups(self) -> list[tuple[str, str | None]]:
+        if not hasattr(self, "_groups"):
+            out: list[tuple[str, str | None]] = []
+            for name in self.pipeline.named_steps["columns"].get_feature_names_out():
+                kind, _, rest = str(name).partition("__")
+                if kind == "words":
+                    out.append((OTHER_WORDING, rest))
+                elif kind == "signals":
+                    family = rest.removeprefix("sig_").rsplit("_", 1)[0]
+                    out.append((family, None))
+                else:
+                    out.append((_STRUCTURE_REASONS.get(rest, rest), None))
+            self._groups = out
+        return self._groups
+
+
+def reasons_for(
+    analyzed: AnalyzedCall,
+    contributions: Mapping[str, float],
+    words: Sequence[tuple[str, float]],
+    baseline: float,
+    *,
+    top: int = 3,
+    min_effect: float = 0.05,
+) -> list[dict[str, Any]]:
+    """The few reasons that moved one call's score, each with its evidence.
+
+    The list ends with ``rest`` (every smaller reason) and ``baseline`` (the model's intercept),
+    so the contributions add up exactly to the call's logit.
+    """
+    ranked = sorted(contributions.items(), key=lambda kv: -abs(kv[1]))
+    shown = [(k, v) for k, v in ranked[:top] if abs(v) >= min_effect]
+    rest = sum(v for k, v in contributions.items() if k not in dict(shown))
+    reasons = []
+    for name, value in shown:
+        if name == OTHER_WORDING:
+            sign = np.sign(value)
+            picked = sorted(
+                (wv for wv in words if np.sign(wv[1]) == sign), key=lambda wv: -abs(wv[1])
+            )
+            evidence = [{"words": _readable(w), "contribution": v} for w, v in picked[:3]]
+        elif name in _STRUCTURE_DETAIL:
+            evidence = [{"detail": _STRUCTURE_DETAIL[name](analyzed)}]
+        else:
+            evidence = [
+                {"turn": e.turn, "speaker": e.speaker, "quote": e.quote}
+                for e in analyzed.evidence
+                if e.family == name
+            ][:3]
+        reasons.append({"reason": name, "contribution": value, "evidence": evidence})
+    reasons.append({"reason": "rest", "contribution": rest, "evidence": []})
+    reasons.append({"reason": "baseline", "contribution": baseline, "evidence": []})
+    return reasons
+
+
+def _customer_share(analyzed: AnalyzedCall) -> str:
+    words = [len(t) for t in analyzed.tokens]
+    mine = sum(w for w, t in zip(words, analyzed.call.turns, strict=True) if t.role == "customer")
+    return f"customer said {mine / max(sum(words), 1):.0%} of the words"
+
+
+def _last_customer_turn(analyzed: AnalyzedCall) -> str:
+    turns = [i for i, t in enumerate(analyzed.call.turns) if t.role == "customer"]
+    if not turns:
+        return "no customer turn"
+    return f"customer's last turn (turn {turns[-1]}) has {len(analyzed.tokens[turns[-1]])} tokens"
+
+
+_STRUCTURE_DETAIL = {
+    "customer talk share": _customer_share,
+    "customer's last turn length": _last_customer_turn,
+}
+
+_TAGS = {
+    "c": "customer",
+    "a": "agent",
+    "u": "unknown speaker",
+    "cE": "customer, late",
+    "aE": "agent, late",
+    "uE": "unknown, late",
+    "cZ": "customer's last turn",
+}
+
+
+def _readable(feature: str) -> str:
+    """``cE:not_happy`` -> ``customer, late: "not happy"``."""
+    tag, _, gram = feature.partition(":")
+    return f'{_TAGS.get(tag, tag)}: "{gram.replace("_", " ")}"'
+
+
+def evidence_records(analyzed: AnalyzedCall) -> list[dict[str, Any]]:
+    """Every piece of evidence of a call as plain dicts (for JSON and CSV output)."""
+    return [
+        {
+            "family": e.family,
+            "speaker": e.speaker,
+            "turn": e.turn,
+            "start": e.start,
+            "end": e.end,
+            "quote": e.quote,
+            **({"better": e.better} if e.better else {}),
+        }
+        for e in analyzed.evidence
+    ]

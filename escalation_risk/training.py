@@ -1,0 +1,206 @@
+"""Fit, cross-validate and package an escalation model from labeled calls."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import sklearn
+import spacy
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import roc_auc_score
+from sklearn.model_selection import StratifiedKFold
+from sklearn.pipeline import Pipeline
+
+from . import __version__
+from .errors import OnError, SkipLog, TrainingError
+from .features import CallFeatures, column_transformer
+from .inputs import as_transcripts
+from .lexicon import Lexicon
+from .metrics import BAND_PRECISION, band_thresholds, classification_metrics
+from .model import OUTPUT_SCHEMA_VERSION, EscalationModel
+from .transcripts import Transcript
+
+log = logging.getLogger(__name__)
+
+
+C_GRID: tuple[float, ...] = (0.3, 1.0, 3.0, 10.0, 30.0, 100.0, 300.0)
+
+
+def build_pipeline(
+    *, lexicon: Lexicon | None = None, C: float = 10.0, seed: int = 0, min_df: int = 2
+) -> Pipeline:
+    """The unfitted model: call features, columns, calibrated logistic regression."""
+    from .features import lexicon_to_dict
+
+    classifier = CalibratedClassifierCV(
+        LogisticRegression(C=C, solver="liblinear", max_iter=5000, random_state=seed),
+        method="sigmoid",
+        cv=5,  # an int: unshuffled stratified folds, deterministic and nothing extra to trust
+        ensemble=False,
+    )
+    return Pipeline(
+        [
+            ("features", CallFeatures(None if lexicon is None else lexicon_to_dict(lexicon))),
+            ("columns", column_transformer(min_df=min_df)),
+            ("classifier", classifier),
+        ]
+    )
+
+
+def train(
+    data: Any,
+    *,
+    label: str = "escalated",
+    lexicon: Lexicon | None = None,
+    cv: int = 5,
+    seed: int = 0,
+    C: float | None = None,
+    on_error: OnError = "fail",
+    skipped: SkipLog | None = None,
+) -> EscalationModel:
+    """Train on labeled calls, report ``cv``-fold cross-validated metrics, choose risk bands.
+
+    Parameters
+    ----------
+    data: transcripts, path(s) or a DataFrame of turns, each call labeled in ``label``.
+    cv: folds for the cross-validation that gives the metrics and the band thresholds
+        (stratified; each call is its own group, duplicate call ids are refused).
+    C: inverse regularisation of the logistic regression; None picks it from :data:`C_GRID`
+        by an inner cross-validation on the training calls only (nested inside each outer fold,
+        so the reported metrics include the choice).
+    on_error: ``fail`` stops at the first bad call; ``skip`` counts it in ``skipped``.
+
+    Returns an :class:`EscalationModel` whose manifest holds the metrics and thresholds.
+    """
+    calls = list(as_transcripts(data, label=label, on_error=on_error, skipped=skipped))
+    y = _labels(calls, label, cv)
+    pipeline = build_pipeline(lexicon=lexicon, seed=seed)
+    features = pipeline.named_steps["features"].fit(calls)
+    matcher = features.matcher()
+    frame = features.transform([matcher.analyze(c) for c in calls])
+    rest = pipeline[1:]
+
+    oof = np.zeros(len(calls))
+    folds = StratifiedKFold(cv, shuffle=True, random_state=seed)
+    for train_idx, test_idx in folds.split(frame, y):
+        fold_model = sklearn.clone(rest)
+        fold_c = (
+            C if C is not None else choose_c(fold_model, frame.iloc[train_idx], y[train_idx], seed)
+        )
+        fold_model.set_params(
+            classifier__estimator__C=fold_c, classifier__cv=_calibration_folds(y[train_idx])
+        )
+        fold_model.fit(frame.iloc[train_idx], y[train_idx])
+        oof[test_idx] = fold_model.predict_proba(frame.iloc[test_idx])[:, 1]
+    metrics = classification_metrics(y, oof)
+    thresholds = band_thresholds(y, oof)
+    log.info("cross-validated: %s", metrics)
+
+    chosen_c = C if C is not None else choose_c(rest, frame, y, seed)
+    rest.set_params(classifier__estimator__C=chosen_c, classifier__cv=_calibration_folds(y))
+    rest.fit(frame, y)
+    # TfidfVectorizer keeps every pruned rare term in stop_words_: names and stray numbers
+    # would ride along in the model file. scikit-learn documents that it can be deleted.
+    vectorizer = pipeline.named_steps["columns"].named_transformers_["words"]
+    if hasattr(vectorizer, "stop_words_"):
+        del vectorizer.stop_words_
+    manifest = {
+        "format": "escalation-risk-model",
+        "package_version": __version__,
+        "sklearn_version": sklearn.__version__,
+        "spacy_version": spacy.__version__,
+        "label": label,
+        "thresholds": thresholds,
+        "band_precision": dict(BAND_PRECISION),
+        "cv": {"folds": cv, "seed": seed, "stratified": True, "grouped_by": "call_id", **metrics},
+        "training_data": {
+            "sha256": data_hash(calls, y),
+            "n_calls": len(calls),
+            "n_positive": int(y.sum()),
+        },
+        "lexicon_version": matcher.lexicon.version,
+        "output_schema_version": OUTPUT_SCHEMA_VERSION,
+        "params": {"C": chosen_c, "C_tuned": C is None, "seed": seed},
+    }
+    return EscalationModel(pipeline, manifest)
+
+
+def choose_c(model: Pipeline, frame: Any, y: np.ndarray, seed: int, folds: int = 3) -> float:
+    """The C of :data:`C_GRID` with the best mean ROC-AUC of an uncalibrated logistic
+    regression over an inner stratified split of the given training calls."""
+    inner = StratifiedKFold(
+        min(folds, int(min(y.sum(), len(y) - y.sum()))), shuffle=True, random_state=seed + 1
+    )
+    splits = list(inner.split(frame, y))
+    columns = [sklearn.clone(model.named_steps["columns"]).fit(frame.iloc[tr]) for tr, _ in splits]
+    matrices = [
+        (c.transform(frame.iloc[tr]), c.transform(frame.iloc[te]))
+        for c, (tr, te) in zip(columns, splits, strict=True)
+    ]
+    best, best_auc = C_GRID[0], -1.0
+    for c in C_GRID:
+        aucs = []
+        for (tr, te), (x_tr, x_te) in zip(splits, matrices, strict=True):
+            lr = LogisticRegression(C=c, solver="liblinear", max_iter=5000, random_state=seed)
+            aucs.append(roc_auc_score(y[te], lr.fit(x_tr, y[tr]).decision_function(x_te)))
+        if np.mean(aucs) > best_auc + 1e-9:
+            best, best_auc = c, float(np.mean(aucs))
+    return best
+
+
+def _calibration_folds(y: np.ndarray) -> int:
+    """Five folds for the sigmoid calibration, fewer when a class has fewer than five calls."""
+    return int(min(5, y.sum(), len(y) - y.sum()))
+
+
+def _labels(calls: Sequence[Transcript], label: str, cv: int) -> np.ndarray:
+    if not calls:
+        raise TrainingError("no calls to train on")
+    seen: dict[str, Transcript] = {}
+    for call in calls:
+        if call.call_id in seen:
+            first = seen[call.call_id]
+            raise TrainingError(
+                f"call {call.call_id}: duplicate call id (first at {_where(first)}, again at "
+                f"{_where(call)}); duplicates would leak across cross-validation folds"
+            )
+        seen[call.call_id] = call
+        if call.label is None:
+            raise TrainingError(f"{_where(call)}: call {call.call_id}: no label in field '{label}'")
+    y = np.array([int(bool(c.label)) for c in calls])
+    positives, negatives = int(y.sum()), int(len(y) - y.sum())
+    if positives == 0 or negatives == 0:
+        raise TrainingError(
+            f"all {len(y)} calls have {label}={bool(positives)}; training needs both classes"
+        )
+    # each outer training part must still hold two calls of each class for calibration
+    needed = max(cv, math.ceil(2 * cv / (cv - 1)))
+    if min(positives, negatives) < needed:
+        raise TrainingError(
+            f"{positives} positive and {negatives} negative calls: each class needs at least "
+            f"{needed} calls for {cv}-fold cross-validation (use fewer folds or more data)"
+        )
+    return y
+
+
+def _where(call: Transcript) -> str:
+    if call.source is None:
+        return "input"
+    return call.source if call.line is None else f"{call.source}:{call.line}"
+
+
+def data_hash(calls: Sequence[Transcript], y: np.ndarray) -> str:
+    """SHA-256 of the calls' ids, turns and labels, independent of file layout."""
+    digest = hashlib.sha256()
+    for call, value in zip(calls, y, strict=True):
+        record = [call.call_id, [[t.role, t.text] for t in call.turns], int(value)]
+        digest.update(json.dumps(record, ensure_ascii=False).encode("utf-8"))
+        digest.update(b"\n")
+    return digest.hexdigest()

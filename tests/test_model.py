@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+import numpy as np
+from helpers import ANGRY, CALM, CORPUS
+from scipy.special import logit
+
+from escalation_risk import read_transcripts, score
+
+
+def test_reasons_add_up_to_the_calls_logit(small_model):
+    scored = score(CORPUS / "calls-w3.jsonl", small_model)
+    for row in scored.itertuples():
+        total = sum(r["contribution"] for r in row.reasons)
+        assert abs(total - logit(row.risk)) < 1e-6, row.call_id
+        names = [r["reason"] for r in row.reasons]
+        assert names[-2:] == ["rest", "baseline"]
+
+
+def test_decomposition_matches_the_calibrated_classifier(small_model):
+    calls = list(read_transcripts(CORPUS / "calls-w3.jsonl"))[:20]
+    matcher = small_model.features.matcher()
+    analyzed = [matcher.analyze(c) for c in calls]
+    ours = small_model.score_analyzed(analyzed).risk
+    sklearn_risk = small_model.pipeline.predict_proba(calls)[:, 1]
+    np.testing.assert_allclose(ours, sklearn_risk, rtol=1e-9, atol=1e-12)
+
+
+def test_signal_reasons_quote_their_evidence(small_model):
+    scored = score([ANGRY, CALM], small_model)
+    angry = scored.set_index("call_id").loc["angry"]
+    assert angry.risk > scored.set_index("call_id").loc["calm"].risk
+    by_name = {r["reason"]: r for r in angry.reasons}
+    signal_reasons = [r for n, r in by_name.items() if n in angry.signals]
+    assert signal_reasons, by_name.keys()
+    for reason in signal_reasons:
+        assert reason["evidence"], reason
+        for ev in reason["evidence"]:
+            assert ev["quote"] in ANGRY.turns[ev["turn"]].text

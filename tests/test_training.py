@@ -1,0 +1,102 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from helpers import ANGRY, CALM, CORPUS, call
+
+from escalation_risk import score, train
+from escalation_risk.errors import InputError, TrainingError
+from escalation_risk.training import data_hash
+
+
+def test_manifest_holds_cv_metrics_thresholds_and_data_identity(small_model):
+    m = small_model.manifest
+    assert m["label"] == "escalated"
+    assert m["training_data"]["n_calls"] == 120
+    assert m["training_data"]["n_positive"] == 42
+    for key in ("roc_auc", "pr_auc", "brier"):
+        assert 0.0 <= m["cv"][key] <= 1.0
+    assert m["cv"]["folds"] == 3 and m["cv"]["grouped_by"] == "call_id"
+    high, medium = m["thresholds"]["high"], m["thresholds"]["medium"]
+    assert high is None or medium is None or medium <= high
+
+
+def test_model_generalises_to_weeks_it_did_not_see(small_model):
+    """Trained on weeks 1-2, evaluated on week 3: a held-out check, not training accuracy."""
+    from sklearn.metrics import roc_auc_score
+
+    held_out = CORPUS / "calls-w3.jsonl"
+    scored = score(held_out, small_model)
+    labels = [c.label for c in __import__("escalation_risk").read_transcripts(held_out)]
+    assert roc_auc_score(labels, scored["risk"]) > 0.85
+
+
+def test_training_is_deterministic_for_a_seed():
+    data = [CORPUS / "calls-w4.jsonl"]
+    a = train(data, C=3.0, cv=3, seed=7)
+    b = train(data, C=3.0, cv=3, seed=7)
+    assert a.manifest == b.manifest
+    np.testing.assert_array_equal(score(data, a)["risk"], score(data, b)["risk"])
+
+
+def test_c_is_tuned_inside_the_training_data_when_not_given():
+    model = train([CORPUS / "calls-w5.jsonl"], cv=3)
+    assert model.manifest["params"]["C_tuned"] is True
+    assert model.manifest["params"]["C"] > 0
+
+
+def labelled(n_pos: int, n_neg: int):
+    pos = [
+        call(f"p{i}", *[(t.speaker, t.text) for t in ANGRY.turns], label=True) for i in range(n_pos)
+    ]
+    neg = [
+        call(f"n{i}", *[(t.speaker, t.text) for t in CALM.turns], label=False) for i in range(n_neg)
+    ]
+    return pos + neg
+
+
+def test_duplicate_call_ids_are_refused():
+    data = labelled(5, 5) + [call("p0", ("customer", "hello"), label=False)]
+    with pytest.raises(TrainingError, match="call p0: duplicate call id"):
+        train(data)
+
+
+def test_one_class_is_refused():
+    with pytest.raises(
+        TrainingError, match="all 6 calls have escalated=False; training needs both"
+    ):
+        train(labelled(0, 6))
+
+
+def test_too_few_positives_for_the_folds():
+    with pytest.raises(
+        TrainingError, match="1 positive and 6 negative calls: each class needs at least 5"
+    ):
+        train(labelled(1, 6))
+
+
+def test_missing_label_is_refused():
+    data = labelled(5, 5) + [call("x", ("customer", "hi"))]
+    with pytest.raises(TrainingError, match="call x: no label in field 'escalated'"):
+        train(data)
+
+
+def test_bad_input_stops_training_unless_skipped(tmp_path):
+    import json
+
+    from helpers import as_row
+
+    rows = [json.dumps(as_row(c)) for c in labelled(6, 6)]
+    path = tmp_path / "train.jsonl"
+    path.write_text("\n".join(rows[:3] + ["{oops"] + rows[3:]) + "\n")
+    with pytest.raises(InputError, match="train.jsonl:4: invalid JSON"):
+        train(path, C=1.0)
+    model = train(path, C=1.0, on_error="skip")
+    assert model.manifest["training_data"]["n_calls"] == 12
+
+
+def test_data_hash_depends_on_text_and_labels():
+    calls = labelled(2, 2)
+    y = np.array([1, 1, 0, 0])
+    assert data_hash(calls, y) != data_hash(calls, 1 - y)
+    assert data_hash(calls, y) == data_hash(list(calls), y.copy())
