@@ -1,0 +1,3 @@
+from escalation_risk.cli import main
+
+main()

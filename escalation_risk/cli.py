@@ -1,0 +1,295 @@
+"""The ``escalation-risk`` command: a thin Typer layer over the library's plain functions.
+
+Exit codes: 0 clean, 1 error, 2 usage error, 3 finished but some calls were skipped.
+"""
+
+from __future__ import annotations
+
+import functools
+import heapq
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from .errors import EscalationRiskError, OnError, SkipLog
+from .explain import explain
+from .lexicon import load_lexicon
+from .persistence import load_model, save_model
+from .readers import Format
+from .scoring import BatchReport, score_batches
+from .signals import find_signals
+from .training import train
+
+app = typer.Typer(
+    help="Find the warning signs that a call is heading for escalation, score and explain it.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,  # locals hold transcript text
+    add_completion=False,
+)
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+EXIT_SKIPPED = 3
+_state = {"debug": False}
+
+Inputs = Annotated[list[str], typer.Argument(help="Transcript files or directories; - for stdin.")]
+FormatOpt = Annotated[
+    Format | None, typer.Option("--format", help="Force the input format (jsonl, csv, txt).")
+]
+ModelOpt = Annotated[
+    Path | None, typer.Option("--model", "-m", help="Model directory (default: bundled model).")
+]
+NoRedact = Annotated[
+    bool, typer.Option("--no-redact", help="Quote digits as spoken instead of [NUM].")
+]
+LexiconOpt = Annotated[
+    Path | None, typer.Option("--lexicon", help="JSONL patterns added to (or overriding) ours.")
+]
+
+
+def _one_line_errors(command: Callable[..., None]) -> Callable[..., None]:
+    """Our own errors become one line on stderr and exit 1; ``--debug`` shows the traceback."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> None:
+        try:
+            command(*args, **kwargs)
+        except EscalationRiskError as error:
+            if _state["debug"]:
+                raise
+            err.print(f"error: {escape(str(error))}")
+            raise typer.Exit(1) from None
+
+    return wrapper
+
+
+@app.callback()
+def _main(
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
+) -> None:
+    _state["debug"] = debug
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
+
+
+@app.command("signals")
+@_one_line_errors
+def signals_cli(
+    inputs: Inputs,
+    output: Annotated[
+        str | None, typer.Option("--output", "-o", help="Write .jsonl or .csv (- for stdout).")
+    ] = None,
+    fmt: FormatOpt = None,
+    lexicon: LexiconOpt = None,
+    no_redact: NoRedact = False,
+    on_error: Annotated[
+        OnError, typer.Option(help="skip bad calls (count them) or fail.")
+    ] = "skip",
+) -> None:
+    """List the warning signs in calls, with evidence. No model needed."""
+    from .readers import read_transcripts
+
+    skipped = SkipLog()
+    calls = read_transcripts(inputs, format=fmt, on_error=on_error, skipped=skipped)
+    frame = find_signals(calls, lexicon=load_lexicon(lexicon), redact_quotes=not no_redact)
+    if output:
+        from .output import write_frames
+
+        for _ in write_frames([frame], output):
+            pass
+    else:
+        table = Table("call", "turn", "speaker", "family", "quote")
+        for row in frame.itertuples():
+            table.add_row(row.call_id, str(row.turn), row.speaker, row.family, escape(row.quote))
+        out.print(table)
+    err.print(f"{len(frame)} sign(s) found")
+    _finish(skipped)
+
+
+@app.command("train")
+@_one_line_errors
+def train_cli(
+    inputs: Inputs,
+    output: Annotated[Path, typer.Option("--output", "-o", help="Model directory to write.")],
+    label: Annotated[str, typer.Option(help="Field holding the label.")] = "escalated",
+    fmt: FormatOpt = None,
+    lexicon: LexiconOpt = None,
+    cv: Annotated[int, typer.Option(min=2, help="Cross-validation folds.")] = 5,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    c: Annotated[
+        float | None, typer.Option("--C", help="Fix the regularisation (default: tuned).")
+    ] = None,
+    on_error: Annotated[OnError, typer.Option(help="fail on bad calls, or skip them.")] = "fail",
+) -> None:
+    """Train a model on labeled calls, print cross-validated metrics, save it."""
+    from .readers import read_transcripts
+
+    skipped = SkipLog()
+    calls = read_transcripts(inputs, format=fmt, label=label, on_error=on_error, skipped=skipped)
+    model = train(
+        calls,
+        label=label,
+        lexicon=load_lexicon(lexicon) if lexicon else None,
+        cv=cv,
+        seed=seed,
+        C=c,
+        on_error=on_error,
+        skipped=skipped,
+    )
+    save_model(model, output)
+    m = model.manifest
+    out.print(
+        f"trained on {m['training_data']['n_calls']} calls ({m['training_data']['n_positive']} "
+        f"positive); {cv}-fold CV: ROC-AUC {m['cv']['roc_auc']:.3f}, PR-AUC "
+        f"{m['cv']['pr_auc']:.3f}, Brier {m['cv']['brier']:.3f}"
+    )
+    out.print(f"bands: {_thresholds_text(model.thresholds)}; saved to {output}")
+    _finish(skipped)
+
+
+@app.command("score")
+@_one_line_errors
+def score_cli(
+    inputs: Inputs,
+    model_path: ModelOpt = None,
+    output: Annotated[
+        str | None, typer.Option("--output", "-o", help="Write .csv or .jsonl (- for stdout).")
+    ] = None,
+    keep: Annotated[
+        str | None, typer.Option(help="Metadata columns to keep, comma-separated.")
+    ] = None,
+    thresholds: Annotated[
+        str | None, typer.Option(help="Override bands, e.g. high=0.7,medium=0.3.")
+    ] = None,
+    top: Annotated[int, typer.Option(help="Riskiest calls to show with evidence.")] = 10,
+    fmt: FormatOpt = None,
+    no_redact: NoRedact = False,
+    on_error: Annotated[
+        OnError, typer.Option(help="skip bad calls (count them) or fail.")
+    ] = "skip",
+) -> None:
+    """Score calls: one row per call in input order, with reasons and evidence."""
+    from .readers import read_transcripts
+
+    model = load_model(model_path)
+    if thresholds:
+        model.manifest["thresholds"] = _parse_thresholds(thresholds)
+    report = BatchReport()
+    calls = read_transcripts(
+        inputs, format=fmt, label=model.label, on_error=on_error, skipped=report.skipped
+    )
+    frames = score_batches(
+        calls,
+        model,
+        keep=keep.split(",") if keep else None,
+        redact=not no_redact,
+        on_error=on_error,
+        report=report,
+    )
+    if output:
+        from .output import write_frames
+
+        frames = write_frames(frames, output)
+    riskiest: list[tuple[float, int, dict[str, Any]]] = []
+    for frame in frames:
+        for record in frame[["call_id", "risk", "band", "reasons"]].to_dict(orient="records"):
+            item = (record["risk"], -len(riskiest), record)
+            if len(riskiest) < top:
+                heapq.heappush(riskiest, item)
+            else:
+                heapq.heappushpop(riskiest, item)
+    if output != "-":
+        _print_riskiest(sorted(riskiest, key=lambda t: (-t[0], t[2]["call_id"])))
+    err.print(report.summary() + (f"; written to {output}" if output and output != "-" else ""))
+    _finish(report.skipped)
+
+
+@app.command("explain")
+@_one_line_errors
+def explain_cli(
+    input_: Annotated[str, typer.Argument(metavar="INPUT", help="Transcript file; - for stdin.")],
+    model_path: ModelOpt = None,
+    call_id: Annotated[
+        str | None, typer.Option("--call-id", help="Which call (default: first).")
+    ] = None,
+    fmt: FormatOpt = None,
+    no_redact: NoRedact = False,
+) -> None:
+    """Show one call turn by turn, evidence highlighted, with its risk and reasons."""
+    from .readers import read_transcripts
+
+    model = load_model(model_path)
+    view = explain(
+        read_transcripts(input_, format=fmt, label=model.label),
+        model,
+        call_id=call_id,
+        redact=not no_redact,
+    )
+    out.print(f"[bold]call {escape(view.call_id)}[/]  risk {view.risk:.2f}  band {view.band}")
+    for turn in view.turns:
+        text = "".join(
+            escape(s) if f is None else f"[reverse]{escape(s)}[/][dim] ⟨{f}⟩[/]"
+            for s, f in turn.segments
+        )
+        out.print(f"{turn.index:>3} {turn.role:<8} {text}")
+    out.print("[bold]reasons[/] (log-odds; they add up to the call's score)")
+    for reason in view.reasons:
+        out.print(f"  {reason['contribution']:+.2f}  {reason['reason']}")
+        for ev in reason["evidence"]:
+            out.print(f"         {escape(_evidence_text(ev))}")
+
+
+def _print_riskiest(rows: list[tuple[float, int, dict[str, Any]]]) -> None:
+    if not rows:
+        return
+    out.print(f"[bold]riskiest {len(rows)} call(s)[/]")
+    for risk, _, record in rows:
+        out.print(f"[bold]{escape(str(record['call_id']))}[/]  risk {risk:.2f}  {record['band']}")
+        for reason in record["reasons"][:3]:
+            if reason["reason"] in ("rest", "baseline"):
+                continue
+            quotes = "; ".join(_evidence_text(e) for e in reason["evidence"][:2])
+            out.print(f"    {reason['contribution']:+.2f} {reason['reason']}: {escape(quotes)}")
+
+
+def _evidence_text(ev: dict[str, Any]) -> str:
+    if "words" in ev:
+        return ev["words"]
+    if "detail" in ev:
+        return ev["detail"]
+    return f'turn {ev["turn"]} {ev["speaker"]}: "{ev["quote"]}"'
+
+
+def _parse_thresholds(text: str) -> dict[str, float | None]:
+    found: dict[str, float | None] = {"high": None, "medium": None}
+    for part in text.split(","):
+        name, _, value = part.partition("=")
+        if name.strip() not in found:
+            raise typer.BadParameter(f"unknown band {name!r} (use high=…,medium=…)")
+        try:
+            found[name.strip()] = float(value)
+        except ValueError:
+            raise typer.BadParameter(f"{part!r}: threshold must be a number") from None
+    return found
+
+
+def _thresholds_text(thresholds: Any) -> str:
+    return ", ".join(
+        f"{band} ≥ {value:.3f}" if value is not None else f"{band}: never"
+        for band, value in thresholds.items()
+    )
+
+
+def _finish(skipped: SkipLog) -> None:
+    if skipped.count:
+        err.print(escape(skipped.summary()))
+        raise typer.Exit(EXIT_SKIPPED)
+
+
+def main() -> None:
+    """Console entry point."""
+    app()
