@@ -20,6 +20,7 @@ demo: install
 
 test: install
 	$(BIN)/python -m ruff check escalation_risk tests scripts
+	$(BIN)/python -m mypy
 	$(BIN)/python -m pytest -q
 
 model: install

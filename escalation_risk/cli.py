@@ -104,7 +104,13 @@ def signals_cli(
     else:
         table = Table("call", "turn", "speaker", "family", "quote")
         for row in frame.itertuples():
-            table.add_row(row.call_id, str(row.turn), row.speaker, row.family, escape(row.quote))
+            table.add_row(
+                str(row.call_id),
+                str(row.turn),
+                str(row.speaker),
+                str(row.family),
+                escape(str(row.quote)),
+            )
         out.print(table)
     err.print(f"{len(frame)} sign(s) found")
     _finish(skipped)
@@ -194,16 +200,19 @@ def score_cli(
         from .output import write_frames
 
         frames = write_frames(frames, output)
-    riskiest: list[tuple[float, int, dict[str, Any]]] = []
+    riskiest: list[tuple[float, int]] = []  # (risk, -position): a min-heap of the top calls
+    records: dict[int, dict[str, Any]] = {}
+    position = 0
     for frame in frames:
         for record in frame[["call_id", "risk", "band", "reasons"]].to_dict(orient="records"):
-            item = (record["risk"], -len(riskiest), record)
-            if len(riskiest) < top:
-                heapq.heappush(riskiest, item)
-            else:
-                heapq.heappushpop(riskiest, item)
+            position += 1
+            heapq.heappush(riskiest, (float(record["risk"]), -position))
+            records[position] = {str(k): v for k, v in record.items()}
+            if len(riskiest) > top:
+                _, dropped = heapq.heappop(riskiest)
+                del records[-dropped]
     if output != "-":
-        _print_riskiest(sorted(riskiest, key=lambda t: (-t[0], t[2]["call_id"])))
+        _print_riskiest([records[-p] for _, p in sorted(riskiest, key=lambda t: (-t[0], -t[1]))])
     err.print(report.summary() + (f"; written to {output}" if output and output != "-" else ""))
     _finish(report.skipped)
 
@@ -243,12 +252,13 @@ def explain_cli(
             out.print(f"         {escape(_evidence_text(ev))}")
 
 
-def _print_riskiest(rows: list[tuple[float, int, dict[str, Any]]]) -> None:
+def _print_riskiest(rows: list[dict[str, Any]]) -> None:
     if not rows:
         return
     out.print(f"[bold]riskiest {len(rows)} call(s)[/]")
-    for risk, _, record in rows:
-        out.print(f"[bold]{escape(str(record['call_id']))}[/]  risk {risk:.2f}  {record['band']}")
+    for record in rows:
+        call_id = escape(str(record["call_id"]))
+        out.print(f"[bold]{call_id}[/]  risk {record['risk']:.2f}  {record['band']}")
         for reason in record["reasons"][:3]:
             if reason["reason"] in ("rest", "baseline"):
                 continue

@@ -77,10 +77,10 @@ def frame_to_transcripts(
         if not any(t.text.strip() for t in turns):
             problem = "no text in any turn"
         if problem:
-            err = InputError(problem, source="<DataFrame>", call_id=str(call_id))
+            bad = InputError(problem, source="<DataFrame>", call_id=str(call_id))
             if on_error == "fail":
-                raise err
-            log.add(err)
+                raise bad
+            log.add(bad)
             continue
         yield Transcript(str(call_id), turns, meta, value, source="<DataFrame>")
 

@@ -73,7 +73,6 @@ _NORM_ALIASES: dict[str, tuple[str, ...]] = {
     "'d": ("would", "d", "'d", "had"),
     "us": ("us", "'s", "s"),
 }
-_NLP = spacy.blank("en")
 
 
 class Lexicon:
@@ -211,7 +210,7 @@ def _norms(text: str) -> tuple[str, ...]:
         if word == "NUMPLACEHOLDER":
             out.append(NUM_NORM)
         else:
-            out.extend(t.norm_ for t in _NLP.tokenizer(word))
+            out.extend(t.norm_ for t in nlp().tokenizer(word))
     return tuple(out)
 
 
@@ -244,7 +243,7 @@ class PatternIndex:
 
     def find(self, norms: list[str] | tuple[str, ...]) -> list[tuple[str, int, int]]:
         """(pattern id, start, end) for the longest match of each pattern at each start."""
-        found = []
+        found: list[tuple[str, int, int]] = []
         for start, norm in enumerate(norms):
             best: dict[str, int] = {}
             for key, rest in self._by_first.get(norm, ()):
@@ -287,6 +286,11 @@ def _ends(slots: tuple[Slot, ...], k: int, norms: Any, pos: int) -> Iterator[int
             yield from _ends(slots, k + 1, norms, p)
 
 
+@cache
 def nlp() -> Language:
-    """The shared blank English pipeline (tokenizer only, no downloaded model)."""
-    return _NLP
+    """The shared blank English pipeline (tokenizer only, no downloaded model).
+
+    Built on first use, not at import: spacy.blank() loads the spaCy entry points, ours
+    included, which would import this module again halfway through.
+    """
+    return spacy.blank("en")

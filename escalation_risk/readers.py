@@ -15,7 +15,7 @@ import re
 import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any, BinaryIO, Literal
+from typing import IO, Any, BinaryIO, Literal
 
 from .errors import InputError, OnError, SkipLog
 from .transcripts import Transcript, Turn
@@ -39,7 +39,7 @@ Source = str | Path
 
 
 def read_transcripts(
-    sources: Source | Iterable[Source],
+    sources: Source | IO[Any] | io.IOBase | Iterable[Source],
     *,
     format: Format | None = None,
     label: str = "escalated",

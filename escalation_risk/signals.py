@@ -56,7 +56,8 @@ class SignalMatcher:
         self._matcher = _cached_matcher(self.lexicon)
 
     def analyze(self, call: Transcript) -> AnalyzedCall:
-        docs = nlp().tokenizer.pipe(t.text for t in call.turns)
+        tokenizer: Any = nlp().tokenizer
+        docs = tokenizer.pipe(t.text for t in call.turns)
         tokens: list[tuple[str, ...]] = []
         evidence: list[Evidence] = []
         for index, (turn, doc) in enumerate(zip(call.turns, docs, strict=True)):

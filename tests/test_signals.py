@@ -134,3 +134,18 @@ def test_registered_spacy_component():
     assert [
         s.label_ for s in nlp.get_pipe("escalation_signals")(doc).spans["escalation_signals"]
     ] == ["policy_wall"]
+
+
+def test_component_is_found_through_the_spacy_entry_point():
+    """No import of ours: spaCy finds the factory from the installed package's entry point."""
+    import subprocess
+    import sys
+
+    code = (
+        "import spacy; nlp = spacy.blank('en'); nlp.add_pipe('escalation_signals'); "
+        "doc = nlp('that is our policy'); "
+        "print([s.label_ for s in doc.spans['escalation_signals']])"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "['policy_wall']"
