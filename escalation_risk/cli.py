@@ -255,15 +255,28 @@ def explain_cli(
 def _print_riskiest(rows: list[dict[str, Any]]) -> None:
     if not rows:
         return
-    out.print(f"[bold]riskiest {len(rows)} call(s)[/]")
+    table = Table(
+        "call",
+        "risk",
+        "band",
+        "what moved it (log-odds) and the evidence",
+        title=f"riskiest {len(rows)} call(s)",
+        show_lines=True,
+    )
     for record in rows:
-        call_id = escape(str(record["call_id"]))
-        out.print(f"[bold]{call_id}[/]  risk {record['risk']:.2f}  {record['band']}")
-        for reason in record["reasons"][:3]:
-            if reason["reason"] in ("rest", "baseline"):
+        lines: list[str] = []
+        for reason in record["reasons"]:
+            if reason["reason"] in ("rest", "baseline") or len(lines) == 3:
                 continue
             quotes = "; ".join(_evidence_text(e) for e in reason["evidence"][:2])
-            out.print(f"    {reason['contribution']:+.2f} {reason['reason']}: {escape(quotes)}")
+            lines.append(f"{reason['contribution']:+.2f} {reason['reason']}: {quotes}")
+        table.add_row(
+            escape(str(record["call_id"])),
+            f"{record['risk']:.2f}",
+            record["band"],
+            escape("\n".join(lines)),
+        )
+    out.print(table)
 
 
 def _evidence_text(ev: dict[str, Any]) -> str:

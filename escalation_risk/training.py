@@ -10,8 +10,10 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import sklearn
 import spacy
+from scipy import sparse
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
@@ -20,7 +22,7 @@ from sklearn.pipeline import Pipeline
 
 from . import __version__
 from .errors import OnError, SkipLog, TrainingError
-from .features import CallFeatures, column_transformer
+from .features import CallFeatures, column_transformer, weight_signals
 from .inputs import as_transcripts
 from .lexicon import Lexicon
 from .metrics import BAND_PRECISION, band_thresholds, classification_metrics
@@ -31,6 +33,7 @@ log = logging.getLogger(__name__)
 
 
 C_GRID: tuple[float, ...] = (0.3, 1.0, 3.0, 10.0, 30.0, 100.0, 300.0)
+SIGNAL_WEIGHT_GRID: tuple[float, ...] = (0.1, 0.3, 1.0)
 
 
 def build_pipeline(
@@ -62,6 +65,7 @@ def train(
     cv: int = 5,
     seed: int = 0,
     C: float | None = None,
+    signal_weight: float | None = None,
     on_error: OnError = "fail",
     skipped: SkipLog | None = None,
 ) -> EscalationModel:
@@ -75,6 +79,8 @@ def train(
     C: inverse regularisation of the logistic regression; None picks it from :data:`C_GRID`
         by an inner cross-validation on the training calls only (nested inside each outer fold,
         so the reported metrics include the choice).
+    signal_weight: factor on the signal-count features; None tunes it the same way, jointly
+        with C, from :data:`SIGNAL_WEIGHT_GRID`.
     on_error: ``fail`` stops at the first bad call; ``skip`` counts it in ``skipped``.
 
     Returns an :class:`EscalationModel` whose manifest holds the metrics and thresholds.
@@ -90,22 +96,21 @@ def train(
     oof = np.zeros(len(calls))
     folds = StratifiedKFold(cv, shuffle=True, random_state=seed)
     for train_idx, test_idx in folds.split(frame, y):
-        fold_model = sklearn.clone(rest)
-        fold_c = (
-            C if C is not None else choose_c(fold_model, frame.iloc[train_idx], y[train_idx], seed)
-        )
-        fold_model.set_params(
+        part, held = frame.iloc[train_idx], frame.iloc[test_idx]
+        fold_c, fold_w = tune(rest, part, y[train_idx], seed, C=C, signal_weight=signal_weight)
+        fold_model = sklearn.clone(rest).set_params(
             classifier__estimator__C=fold_c, classifier__cv=_calibration_folds(y[train_idx])
         )
-        fold_model.fit(frame.iloc[train_idx], y[train_idx])
-        oof[test_idx] = fold_model.predict_proba(frame.iloc[test_idx])[:, 1]
+        fold_model.fit(weight_signals(part, fold_w), y[train_idx])
+        oof[test_idx] = fold_model.predict_proba(weight_signals(held, fold_w))[:, 1]
     metrics = classification_metrics(y, oof)
     thresholds = band_thresholds(y, oof)
     log.info("cross-validated: %s", metrics)
 
-    chosen_c = C if C is not None else choose_c(rest, frame, y, seed)
+    chosen_c, chosen_w = tune(rest, frame, y, seed, C=C, signal_weight=signal_weight)
+    features.set_params(signal_weight=chosen_w)
     rest.set_params(classifier__estimator__C=chosen_c, classifier__cv=_calibration_folds(y))
-    rest.fit(frame, y)
+    rest.fit(weight_signals(frame, chosen_w), y)
     # TfidfVectorizer keeps every pruned rare term in stop_words_: names and stray numbers
     # would ride along in the model file. scikit-learn documents that it can be deleted.
     vectorizer = pipeline.named_steps["columns"].named_transformers_["words"]
@@ -127,31 +132,55 @@ def train(
         },
         "lexicon_version": matcher.lexicon.version,
         "output_schema_version": OUTPUT_SCHEMA_VERSION,
-        "params": {"C": chosen_c, "C_tuned": C is None, "seed": seed},
+        "params": {
+            "C": chosen_c,
+            "signal_weight": chosen_w,
+            "tuned": [n for n, v in (("C", C), ("signal_weight", signal_weight)) if v is None],
+            "seed": seed,
+        },
     }
     return EscalationModel(pipeline, manifest)
 
 
-def choose_c(model: Pipeline, frame: Any, y: np.ndarray, seed: int, folds: int = 3) -> float:
-    """The C of :data:`C_GRID` with the best mean ROC-AUC of an uncalibrated logistic
-    regression over an inner stratified split of the given training calls."""
+def tune(
+    model: Pipeline,
+    frame: pd.DataFrame,
+    y: np.ndarray,
+    seed: int,
+    *,
+    C: float | None = None,
+    signal_weight: float | None = None,
+    folds: int = 3,
+) -> tuple[float, float]:
+    """(C, signal weight) with the best mean ROC-AUC of an uncalibrated logistic regression
+    over an inner stratified split of the given training calls; a value given is kept."""
+    c_grid = C_GRID if C is None else (C,)
+    w_grid = SIGNAL_WEIGHT_GRID if signal_weight is None else (signal_weight,)
+    if len(c_grid) == len(w_grid) == 1:
+        return c_grid[0], w_grid[0]
     inner = StratifiedKFold(
         min(folds, int(min(y.sum(), len(y) - y.sum()))), shuffle=True, random_state=seed + 1
     )
-    splits = list(inner.split(frame, y))
-    columns = [sklearn.clone(model.named_steps["columns"]).fit(frame.iloc[tr]) for tr, _ in splits]
-    matrices = [
-        (c.transform(frame.iloc[tr]), c.transform(frame.iloc[te]))
-        for c, (tr, te) in zip(columns, splits, strict=True)
-    ]
-    best, best_auc = C_GRID[0], -1.0
-    for c in C_GRID:
-        aucs = []
-        for (tr, te), (x_tr, x_te) in zip(splits, matrices, strict=True):
-            lr = LogisticRegression(C=c, solver="liblinear", max_iter=5000, random_state=seed)
-            aucs.append(roc_auc_score(y[te], lr.fit(x_tr, y[tr]).decision_function(x_te)))
-        if np.mean(aucs) > best_auc + 1e-9:
-            best, best_auc = c, float(np.mean(aucs))
+    prepared = []
+    for tr, te in inner.split(frame, y):
+        columns = sklearn.clone(model.named_steps["columns"]).fit(frame.iloc[tr])
+        signals = columns.output_indices_["signals"]
+        prepared.append(
+            (tr, te, columns.transform(frame.iloc[tr]), columns.transform(frame.iloc[te]), signals)
+        )
+    best, best_auc = (c_grid[0], w_grid[0]), -1.0
+    for w in w_grid:
+        for c in c_grid:
+            aucs = []
+            for tr, te, x_tr, x_te, signals in prepared:
+                scale = np.ones(x_tr.shape[1])
+                scale[signals] = w
+                lr = LogisticRegression(C=c, solver="liblinear", max_iter=5000, random_state=seed)
+                lr.fit(sparse.csr_matrix(x_tr).multiply(scale).tocsr(), y[tr])
+                scores = lr.decision_function(sparse.csr_matrix(x_te).multiply(scale).tocsr())
+                aucs.append(roc_auc_score(y[te], scores))
+            if np.mean(aucs) > best_auc + 1e-9:
+                best, best_auc = (c, w), float(np.mean(aucs))
     return best
 
 

@@ -39,10 +39,22 @@ def test_training_is_deterministic_for_a_seed():
     np.testing.assert_array_equal(score(data, a)["risk"], score(data, b)["risk"])
 
 
-def test_c_is_tuned_inside_the_training_data_when_not_given():
+def test_c_and_signal_weight_are_tuned_inside_the_training_data_when_not_given():
+    from escalation_risk.training import C_GRID, SIGNAL_WEIGHT_GRID
+
     model = train([CORPUS / "calls-w5.jsonl"], cv=3)
-    assert model.manifest["params"]["C_tuned"] is True
-    assert model.manifest["params"]["C"] > 0
+    params = model.manifest["params"]
+    assert params["tuned"] == ["C", "signal_weight"]
+    assert params["C"] in C_GRID and params["signal_weight"] in SIGNAL_WEIGHT_GRID
+    assert model.features.signal_weight == params["signal_weight"]
+    fixed = train([CORPUS / "calls-w5.jsonl"], cv=3, C=3.0, signal_weight=0.3)
+    assert fixed.manifest["params"] | {"tuned": None} == {
+        "C": 3.0,
+        "signal_weight": 0.3,
+        "tuned": None,
+        "seed": 0,
+    }
+    assert fixed.manifest["params"]["tuned"] == []
 
 
 def labelled(n_pos: int, n_neg: int):
