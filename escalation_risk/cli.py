@@ -281,7 +281,8 @@ def _print_riskiest(rows: list[dict[str, Any]]) -> None:
 
 def _evidence_text(ev: dict[str, Any]) -> str:
     if "words" in ev:
-        return ev["words"]
+        where = f' (turn {ev["turn"]} {ev["speaker"]}: "{ev["quote"]}")' if "quote" in ev else ""
+        return ev["words"] + where
     if "detail" in ev:
         return ev["detail"]
     return f'turn {ev["turn"]} {ev["speaker"]}: "{ev["quote"]}"'

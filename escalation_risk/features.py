@@ -119,11 +119,39 @@ def weight_signals(frame: pd.DataFrame, weight: float) -> pd.DataFrame:
     return out
 
 
+def _words(norms: Sequence[str]) -> list[tuple[int, str]]:
+    """(token index, word) for the tokens that count as words (punctuation dropped)."""
+    return [
+        (i, n.replace(":", "").replace(" ", ""))
+        for i, n in enumerate(norms)
+        if n == NUM_NORM or any(ch.isalnum() for ch in n)
+    ]
+
+
 def _grams(norms: Sequence[str]) -> list[str]:
-    """Unigrams and bigrams of word tokens (punctuation dropped), as ``a_b``."""
-    toks = [n for n in norms if n == NUM_NORM or any(ch.isalnum() for ch in n)]
-    toks = [t.replace(":", "").replace(" ", "") for t in toks]
+    """Unigrams and bigrams of word tokens, as ``a_b``."""
+    toks = [w for _, w in _words(norms)]
     return toks + [f"{a}_{b}" for a, b in zip(toks, toks[1:], strict=False)]
+
+
+def locate(analyzed: AnalyzedCall, feature: str) -> tuple[int, int, int] | None:
+    """Where a word feature (``cE:not_happy``) first occurs: (turn, first token, last token)."""
+    tag, _, gram = feature.partition(":")
+    parts = gram.split("_")
+    turns = analyzed.call.turns
+    late_from = math.floor(len(turns) * LATE_FRACTION)
+    last_customer = max((i for i, t in enumerate(turns) if t.role == "customer"), default=-1)
+    for index, (turn, norms) in enumerate(zip(turns, analyzed.tokens, strict=True)):
+        if tag == "cZ":
+            if index != last_customer:
+                continue
+        elif _ROLE_TAG[turn.role] != tag[:1] or (tag.endswith("E") and index < late_from):
+            continue
+        words = _words(norms)
+        for k in range(len(words) - len(parts) + 1):
+            if [w for _, w in words[k : k + len(parts)]] == parts:
+                return index, words[k][0], words[k + len(parts) - 1][0]
+    return None
 
 
 def column_transformer(*, min_df: int = 2) -> ColumnTransformer:

@@ -16,8 +16,9 @@ from scipy import sparse
 from scipy.special import expit
 from sklearn.pipeline import Pipeline
 
-from .features import CallFeatures
+from .features import CallFeatures, locate
 from .metrics import band_of
+from .redact import redact as redact_text
 from .signals import AnalyzedCall
 
 OUTPUT_SCHEMA_VERSION = 1
@@ -133,7 +134,7 @@ def reasons_for(
             picked = sorted(
                 (wv for wv in words if np.sign(wv[1]) == sign), key=lambda wv: -abs(wv[1])
             )
-            evidence = [{"words": _readable(w), "contribution": v} for w, v in picked[:3]]
+            evidence = [_word_evidence(analyzed, w, v) for w, v in picked[:3]]
         elif name in _STRUCTURE_DETAIL:
             evidence = [{"detail": _STRUCTURE_DETAIL[name](analyzed)}]
         else:
@@ -146,6 +147,20 @@ def reasons_for(
     reasons.append({"reason": "rest", "contribution": rest, "evidence": []})
     reasons.append({"reason": "baseline", "contribution": baseline, "evidence": []})
     return reasons
+
+
+def _word_evidence(analyzed: AnalyzedCall, feature: str, value: float) -> dict[str, Any]:
+    """A word feature with the stretch of the call where it was said (a few words around)."""
+    found = locate(analyzed, feature)
+    item: dict[str, Any] = {"words": _readable(feature), "contribution": value}
+    if found is None or not analyzed.offsets:
+        return item
+    turn, first, last = found
+    spans = analyzed.offsets[turn]
+    start, end = spans[max(0, first - 4)][0], spans[min(len(spans) - 1, last + 4)][1]
+    text = analyzed.call.turns[turn].text[start:end]
+    quote = redact_text(text) if analyzed.redacted else text
+    return {**item, "turn": turn, "speaker": analyzed.call.turns[turn].role, "quote": quote}
 
 
 def _customer_share(analyzed: AnalyzedCall) -> str:

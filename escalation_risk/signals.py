@@ -34,11 +34,14 @@ class Evidence:
 
 @dataclass(frozen=True)
 class AnalyzedCall:
-    """A call tokenized once: per-turn token norms (digits as ``[num]``) and its evidence."""
+    """A call tokenized once: per-turn token norms (digits as ``[num]``), each token's
+    character span in its turn, and the evidence (quotes redacted when ``redacted``)."""
 
     call: Transcript
     tokens: tuple[tuple[str, ...], ...]
     evidence: tuple[Evidence, ...]
+    offsets: tuple[tuple[tuple[int, int], ...], ...] = ()
+    redacted: bool = True
 
 
 class SignalMatcher:
@@ -59,11 +62,13 @@ class SignalMatcher:
         tokenizer: Any = nlp().tokenizer
         docs = tokenizer.pipe(t.text for t in call.turns)
         tokens: list[tuple[str, ...]] = []
+        offsets: list[tuple[tuple[int, int], ...]] = []
         evidence: list[Evidence] = []
         for index, (turn, doc) in enumerate(zip(call.turns, docs, strict=True)):
             _mark_digits(doc)
             norms = tuple(t.norm_ for t in doc)
             tokens.append(norms)
+            offsets.append(tuple((t.idx, t.idx + len(t)) for t in doc))
             for entry, start, end in match_norms(norms, turn.role, self._matcher):
                 span = doc[start:end]
                 quote = span.text
@@ -80,7 +85,9 @@ class SignalMatcher:
                         better=entry.get("better"),
                     )
                 )
-        return AnalyzedCall(call, tuple(tokens), tuple(evidence))
+        return AnalyzedCall(
+            call, tuple(tokens), tuple(evidence), tuple(offsets), self.redact_quotes
+        )
 
 
 @cache

@@ -36,3 +36,21 @@ def test_signal_reasons_quote_their_evidence(small_model):
         assert reason["evidence"], reason
         for ev in reason["evidence"]:
             assert ev["quote"] in ANGRY.turns[ev["turn"]].text
+
+
+def test_other_wording_evidence_quotes_where_the_words_were_said(small_model):
+    scored = score(CORPUS / "calls-w3.jsonl", small_model, redact=False)
+    calls = {c.call_id: c for c in read_transcripts(CORPUS / "calls-w3.jsonl")}
+    checked = 0
+    for row in scored.itertuples():
+        for reason in row.reasons:
+            for ev in reason["evidence"]:
+                if "words" in ev and "quote" in ev:
+                    turn = calls[row.call_id].turns[ev["turn"]]
+                    assert ev["quote"] in turn.text
+                    assert ev["speaker"] == turn.role
+                    word = ev["words"].split('"')[1].split()[0]
+                    if word.isalpha() and len(word) > 3:  # NORM equals the lower-cased text
+                        assert word in ev["quote"].lower()
+                    checked += 1
+    assert checked > 10
