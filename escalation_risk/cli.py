@@ -7,22 +7,26 @@ from __future__ import annotations
 
 import functools
 import heapq
+import json
 import logging
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Iterable
+from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated, Any
 
+import pandas as pd
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from .errors import EscalationRiskError, OnError, SkipLog
+from .errors import EscalationRiskError, InputError, OnError, SkipLog
 from .explain import explain
 from .lexicon import load_lexicon
 from .persistence import load_model, save_model
 from .readers import Format
-from .scoring import BatchReport, score_batches
+from .scoring import BatchReport, apply_review_budget, score_batches
 from .signals import find_signals
 from .training import train
 
@@ -42,7 +46,10 @@ FormatOpt = Annotated[
     Format | None, typer.Option("--format", help="Force the input format (jsonl, csv, txt).")
 ]
 ModelOpt = Annotated[
-    Path | None, typer.Option("--model", "-m", help="Model directory (default: bundled model).")
+    Path | None,
+    typer.Option(
+        "--model", "-m", help="Model directory, or 'default' / 'forecast' for a bundled one."
+    ),
 ]
 NoRedact = Annotated[
     bool, typer.Option("--no-redact", help="Quote digits as spoken instead of [NUM].")
@@ -125,6 +132,12 @@ def train_cli(
     fmt: FormatOpt = None,
     lexicon: LexiconOpt = None,
     cv: Annotated[int, typer.Option(min=2, help="Cross-validation folds.")] = 5,
+    group: Annotated[
+        str | None, typer.Option(help="Metadata field whose values stay in one fold.")
+    ] = None,
+    forecast: Annotated[
+        bool, typer.Option("--forecast", help="Learn early warning from calls cut before the ask.")
+    ] = False,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
     c: Annotated[
         float | None, typer.Option("--C", help="Fix the regularisation (default: tuned).")
@@ -141,6 +154,8 @@ def train_cli(
         label=label,
         lexicon=load_lexicon(lexicon) if lexicon else None,
         cv=cv,
+        group=group,
+        forecast=forecast,
         seed=seed,
         C=c,
         on_error=on_error,
@@ -150,11 +165,128 @@ def train_cli(
     m = model.manifest
     out.print(
         f"trained on {m['training_data']['n_calls']} calls ({m['training_data']['n_positive']} "
-        f"positive); {cv}-fold CV: ROC-AUC {m['cv']['roc_auc']:.3f}, PR-AUC "
-        f"{m['cv']['pr_auc']:.3f}, Brier {m['cv']['brier']:.3f}"
+        f"positive){', cut before the ask' if forecast else ''}; {cv}-fold cross-validation "
+        f"grouped by {group or 'call'}: ROC-AUC {m['cv']['roc_auc']:.3f}, "
+        f"PR-AUC {m['cv']['pr_auc']:.3f}, Brier {m['cv']['brier']:.3f}"
     )
-    out.print(f"bands: {_thresholds_text(model.thresholds)}; saved to {output}")
+    _print_evaluation(m["cv"])
+    out.print(f"saved to {output}")
     _finish(skipped)
+
+
+@app.command("evaluate")
+@_one_line_errors
+def evaluate_cli(
+    inputs: Inputs,
+    model_path: ModelOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    report: Annotated[
+        Path | None, typer.Option(help="Write charts and a Markdown summary to this directory.")
+    ] = None,
+    forecast: Annotated[
+        bool, typer.Option("--forecast", help="Early warning: cut scores and forecast horizon.")
+    ] = False,
+    prior: Annotated[
+        float | None,
+        typer.Option(min=0.0001, max=0.9999, help="Your escalation rate: shift risks to it."),
+    ] = None,
+    fmt: FormatOpt = None,
+) -> None:
+    """Measure a model on labeled calls: ranking, calibration, bands, review budgets."""
+    from .evaluation import evaluate, forecast_evaluation, write_report
+    from .readers import read_transcripts
+
+    model = load_model(model_path)
+    calls = list(read_transcripts(inputs, format=fmt, label=model.label))
+    if forecast:
+        result = forecast_evaluation(calls, model, prior=prior)
+        if as_json:
+            out.print_json(data=result)
+            return
+        _print_evaluation(result["cut"], title="calls cut before the ask")
+        h = result["horizon"]
+        out.print(
+            f"live tracker: warned {h['warned_before_the_ask']} of {h['escalated_calls']} "
+            f"escalations before the ask (mean {h['mean_turns_ahead']:.1f}, median "
+            f"{h['median_turns_ahead']:.1f} turns ahead); false alarms on "
+            f"{h['false_alarms']} of {h['other_calls']} other calls "
+            f"({h['false_alarm_rate']:.1%}); accuracy {h['accuracy']:.3f}, F1 {h['f1']:.3f}"
+        )
+        return
+    evaluation, y, p = evaluate(calls, model, prior=prior)
+    if report is not None:
+        write_report(evaluation, y, p, report)
+    if as_json:
+        data = evaluation.as_dict()
+        data.pop("reliability")
+        out.print_json(data=data)
+    else:
+        _print_evaluation(evaluation.as_dict())
+    if report is not None:
+        err.print(f"report written to {report}")
+
+
+@app.command("watch")
+@_one_line_errors
+def watch_cli(
+    model_path: ModelOpt = None,
+    prior: Annotated[
+        float | None,
+        typer.Option(min=0.0001, max=0.9999, help="Your escalation rate: shift risks to it."),
+    ] = None,
+    no_redact: NoRedact = False,
+) -> None:
+    """Read turns as JSON lines on stdin, print the risk after each turn (one JSON line).
+
+    Each line: {"speaker": "...", "text": "..."}, optionally "call_id" for several calls.
+    """
+    from .tracker import RiskTracker
+
+    model = load_model(model_path)
+    trackers: dict[str, RiskTracker] = {}
+    skipped = SkipLog()
+    for number, raw in enumerate(sys.stdin.buffer, start=1):
+        line = raw.decode("utf-8", errors="replace").strip()
+        if not line:
+            continue
+        try:
+            turn = json.loads(line)
+            speaker, text = turn["speaker"], turn["text"]
+            if not isinstance(speaker, str) or not isinstance(text, str):
+                raise TypeError
+        except (ValueError, KeyError, TypeError):
+            problem = InputError(
+                'expected {"speaker": "...", "text": "..."}', source="<stdin>", line=number
+            )
+            skipped.add(problem)
+            err.print(f"skipped {escape(str(problem))}")
+            continue
+        call_id = str(turn.get("call_id", "live"))
+        tracker = trackers.setdefault(
+            call_id, RiskTracker(model, call_id=call_id, prior=prior, redact=not no_redact)
+        )
+        update = tracker.add_turn(speaker, text)
+        print(json.dumps(asdict(update), ensure_ascii=False), flush=True)
+    _finish(skipped)
+
+
+def _print_evaluation(e: dict[str, Any], title: str = "") -> None:
+    table = Table("metric", "value", "95% interval", title=title or None)
+    table.add_row("calls (escalated)", f"{e['n']} ({e['positives']})", "")
+    table.add_row("ROC-AUC", f"{e['roc_auc']:.3f}", "{:.3f}–{:.3f}".format(*e["roc_auc_ci"]))
+    table.add_row("PR-AUC", f"{e['pr_auc']:.3f}", "{:.3f}–{:.3f}".format(*e["pr_auc_ci"]))
+    table.add_row("Brier score", f"{e['brier']:.3f}", "")
+    table.add_row("calibration error (ECE)", f"{e['ece']:.3f}", "")
+    for k in (5, 10, 20):
+        table.add_row(f"recall at {k}% review budget", f"{e[f'recall_at_{k}pct']:.3f}", "")
+    for band, s in e["bands"].items():
+        t = "never" if s["threshold"] is None else f"≥ {s['threshold']:.3f}"
+        table.add_row(
+            f"band {band} ({t})",
+            f"precision {s['precision']:.3f}, recall {s['recall']:.3f}, F1 {s['f1']:.3f}",
+            f"{s['flagged']} calls",
+        )
+    out.print(table)
 
 
 @app.command("score")
@@ -171,6 +303,20 @@ def score_cli(
     thresholds: Annotated[
         str | None, typer.Option(help="Override bands, e.g. high=0.7,medium=0.3.")
     ] = None,
+    prior: Annotated[
+        float | None,
+        typer.Option(min=0.0001, max=0.9999, help="Your escalation rate: shift risks to it."),
+    ] = None,
+    review_budget: Annotated[
+        str | None,
+        typer.Option(help="Put the riskiest share in high, e.g. 10% (reads the whole batch)."),
+    ] = None,
+    upto_turn: Annotated[
+        int | None, typer.Option(min=1, help="Score only each call's first N turns.")
+    ] = None,
+    upto_fraction: Annotated[
+        float | None, typer.Option(min=0.0, max=1.0, help="Score only this share of turns.")
+    ] = None,
     top: Annotated[int, typer.Option(help="Riskiest calls to show with evidence.")] = 10,
     fmt: FormatOpt = None,
     no_redact: NoRedact = False,
@@ -182,20 +328,28 @@ def score_cli(
     from .readers import read_transcripts
 
     model = load_model(model_path)
-    if thresholds:
-        model.manifest["thresholds"] = _parse_thresholds(thresholds)
     report = BatchReport()
     calls = read_transcripts(
         inputs, format=fmt, label=model.label, on_error=on_error, skipped=report.skipped
     )
-    frames = score_batches(
+    frames: Iterable[pd.DataFrame] = score_batches(
         calls,
         model,
         keep=keep.split(",") if keep else None,
         redact=not no_redact,
+        prior=prior,
+        thresholds=_parse_thresholds(thresholds) if thresholds else None,
+        upto_turn=upto_turn,
+        upto_fraction=upto_fraction,
         on_error=on_error,
         report=report,
     )
+    if review_budget:
+        frames = [
+            apply_review_budget(
+                pd.concat(list(frames), ignore_index=True), _parse_share(review_budget)
+            )
+        ]
     if output:
         from .output import write_frames
 
@@ -301,11 +455,15 @@ def _parse_thresholds(text: str) -> dict[str, float | None]:
     return found
 
 
-def _thresholds_text(thresholds: Any) -> str:
-    return ", ".join(
-        f"{band} ≥ {value:.3f}" if value is not None else f"{band}: never"
-        for band, value in thresholds.items()
-    )
+def _parse_share(text: str) -> float:
+    """``10%`` or ``0.1`` -> 0.1."""
+    try:
+        value = float(text.rstrip("%")) / (100 if text.endswith("%") else 1)
+    except ValueError:
+        raise typer.BadParameter(f"{text!r}: give a share such as 10% or 0.1") from None
+    if not 0 < value <= 1:
+        raise typer.BadParameter(f"{text!r}: the share must be above 0 and at most 100%")
+    return value
 
 
 def _finish(skipped: SkipLog) -> None:

@@ -16,8 +16,9 @@ from scipy import sparse
 from scipy.special import expit
 from sklearn.pipeline import Pipeline
 
+from .errors import ModelFileError
 from .features import CallFeatures, locate
-from .metrics import band_of
+from .metrics import BAND_PRECISION, band_of, band_thresholds, shift_to_prior
 from .redact import redact as redact_text
 from .signals import AnalyzedCall
 
@@ -61,6 +62,39 @@ class EscalationModel:
 
     def band(self, risk: float, thresholds: Mapping[str, float | None] | None = None) -> str:
         return band_of(risk, thresholds or self.thresholds)
+
+    @property
+    def base_rate(self) -> float:
+        """The escalation rate of the training calls, which the risks are calibrated to."""
+        data = self.manifest["training_data"]
+        return float(data["n_positive"]) / float(data["n_calls"])
+
+    def prior_shift(self, prior: float | None) -> float:
+        """What moving from the training base rate to ``prior`` adds to every call's logit."""
+        if prior is None:
+            return 0.0
+        if not 0 < prior < 1:
+            raise ValueError(f"prior must be a rate strictly between 0 and 1, got {prior}")
+        base = self.base_rate
+        return float(np.log(prior / (1 - prior)) - np.log(base / (1 - base)))
+
+    def thresholds_for(self, prior: float | None = None) -> Mapping[str, float | None]:
+        """Band thresholds; at another base rate they are chosen again from the stored
+        out-of-fold predictions, reweighted to that rate, on the shifted risk scale."""
+        if prior is None:
+            return self.thresholds
+        oof = self.manifest.get("oof")
+        if not oof:
+            raise ModelFileError(
+                "this model stores no out-of-fold risks; retrain it to use a prior"
+            )
+        y, p, base = np.asarray(oof["label"]), np.asarray(oof["risk"]), self.base_rate
+        weights = ((1 - prior) / (1 - base), prior / base)
+        raw = band_thresholds(y, p, self.manifest.get("band_precision", BAND_PRECISION), weights)
+        return {
+            band: None if t is None else float(shift_to_prior(np.array([t]), base, prior)[0])
+            for band, t in raw.items()
+        }
 
     def _linear_parts(self) -> tuple[np.ndarray, float, float, float]:
         """(weights, intercept, a, b): calibrated logit = -(a * (X @ w + c) + b)."""

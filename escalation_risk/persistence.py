@@ -45,21 +45,34 @@ def save_model(model: EscalationModel, path: str | Path, *, card: bool = True) -
     return directory
 
 
-def default_model_path() -> Path:
-    """``models/default`` of a source checkout, else the copy installed inside the package."""
-    checkout = Path(__file__).resolve().parents[1] / "models" / "default"
+BUNDLED = ("default", "forecast")
+
+
+def default_model_path(name: str = "default") -> Path:
+    """A bundled model: ``models/NAME`` of a source checkout, else the copy inside the package.
+
+    ``default`` scores whole calls (post-call QA); ``forecast`` was trained on calls cut just
+    before the escalation was asked for (early warning during the call).
+    """
+    checkout = Path(__file__).resolve().parents[1] / "models" / name
     if (checkout / MANIFEST_FILE).exists():
         return checkout
-    return Path(str(resources.files("escalation_risk").joinpath("_models", "default")))
+    return Path(str(resources.files("escalation_risk").joinpath("_models", name)))
 
 
 def load_model(path: str | Path | None = None) -> EscalationModel:
-    """Load a model directory (or its ``model.skops``); None loads the bundled default model.
+    """Load a model directory (or its ``model.skops``); None loads the bundled default model,
+    and the names ``default`` and ``forecast`` the bundled ones.
 
     Refuses, with a one-line :class:`ModelFileError`: pickle/joblib files, a missing or
     mismatched manifest, a truncated archive, another scikit-learn minor version, untrusted types.
     """
-    directory = Path(path) if path is not None else default_model_path()
+    if path is None:
+        directory = default_model_path()
+    elif str(path) in BUNDLED and not Path(path).exists():
+        directory = default_model_path(str(path))
+    else:
+        directory = Path(path)
     if directory.is_file():
         _refuse_pickle(directory)
         directory = directory.parent

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Iterator, Sequence
+import math
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
+from scipy.special import expit
 
+from .cutting import truncate
 from .errors import OnError, SkipLog
 from .inputs import as_transcripts
 from .lexicon import FAMILY_IDS
+from .metrics import review_order
 from .model import OUTPUT_SCHEMA_VERSION, EscalationModel, evidence_records, reasons_for
 from .transcripts import Transcript
 
@@ -46,6 +50,10 @@ def score(
     *,
     keep: Sequence[str] | None = None,
     redact: bool = True,
+    prior: float | None = None,
+    review_budget: float | None = None,
+    upto_turn: int | None = None,
+    upto_fraction: float | None = None,
     on_error: OnError = "skip",
     report: BatchReport | None = None,
 ) -> pd.DataFrame:
@@ -57,6 +65,11 @@ def score(
     model: an :class:`EscalationModel`; None loads the bundled default model.
     keep: metadata columns to carry over; None keeps ``agent_id, queue, started_at`` when present.
     redact: quote evidence with digit runs replaced by ``[NUM]`` (the default).
+    prior: the escalation rate of these calls, when it differs from the training data's:
+        risks are moved to it (Bayes' rule on the odds) and bands chosen again for it.
+    review_budget: share of calls (0-1) to put in ``high``: the riskiest, ties by call id,
+        instead of the fixed threshold. Needs the whole batch.
+    upto_turn, upto_fraction: score only the first turns of each call.
     on_error: ``skip`` counts bad calls in ``report`` and goes on; ``fail`` raises.
 
     >>> import pandas as pd
@@ -67,11 +80,44 @@ def score(
     (True, 1)
     """
     frames = list(
-        score_batches(data, model, keep=keep, redact=redact, on_error=on_error, report=report)
+        score_batches(
+            data,
+            model,
+            keep=keep,
+            redact=redact,
+            prior=prior,
+            upto_turn=upto_turn,
+            upto_fraction=upto_fraction,
+            on_error=on_error,
+            report=report,
+        )
     )
     if not frames:
         return pd.DataFrame(columns=list(BASE_COLUMNS))
-    return pd.concat(frames, ignore_index=True)
+    out = pd.concat(frames, ignore_index=True)
+    if review_budget is not None:
+        out = apply_review_budget(out, review_budget)
+    return out
+
+
+def apply_review_budget(scored: pd.DataFrame, share: float) -> pd.DataFrame:
+    """``high`` for the riskiest ⌈share · n⌉ calls (ties by call id); others at most ``medium``.
+
+    >>> frame = pd.DataFrame({"call_id": ["b", "a", "c"], "risk": [0.9, 0.9, 0.1],
+    ...                       "band": ["high", "high", "low"]})
+    >>> apply_review_budget(frame, 0.3)["band"].tolist()  # ⌈0.3 · 3⌉ = 1 call
+    ['medium', 'high', 'low']
+    """
+    if not 0 < share <= 1:
+        raise ValueError(f"review budget must be a share in (0, 1], got {share}")
+    out = scored.copy()
+    order = review_order(out["risk"].to_numpy(dtype=float), out["call_id"].astype(str).tolist())
+    top = set(order[: math.ceil(share * len(out) - 1e-9)].tolist())
+    out["band"] = [
+        "high" if i in top else ("medium" if band == "high" else band)
+        for i, band in enumerate(out["band"])
+    ]
+    return out
 
 
 def score_batches(
@@ -80,6 +126,10 @@ def score_batches(
     *,
     keep: Sequence[str] | None = None,
     redact: bool = True,
+    prior: float | None = None,
+    thresholds: Mapping[str, float | None] | None = None,
+    upto_turn: int | None = None,
+    upto_fraction: float | None = None,
     on_error: OnError = "skip",
     report: BatchReport | None = None,
     batch_size: int = 512,
@@ -92,14 +142,21 @@ def score_batches(
 
     model = model if model is not None else load_model()
     report = report if report is not None else BatchReport()
-    calls = as_transcripts(data, label=model.label, on_error=on_error, skipped=report.skipped)
+    calls: Iterable[Transcript] = as_transcripts(
+        data, label=model.label, on_error=on_error, skipped=report.skipped
+    )
+    if upto_turn is not None or upto_fraction is not None:
+        calls = (truncate(c, upto_turn=upto_turn, upto_fraction=upto_fraction) for c in calls)
+    thresholds = thresholds if thresholds is not None else model.thresholds_for(prior)
     columns: list[str] | None = list(keep) if keep is not None else None
     for batch in _batched(calls, batch_size):
         if columns is None:
             columns = [k for k in DEFAULT_KEEP if any(k in c.metadata for c in batch)]
         for call in batch:
             report.saw(call.call_id)
-        frame = score_calls(batch, model, keep=columns, redact=redact)
+        frame = score_calls(
+            batch, model, keep=columns, redact=redact, prior=prior, thresholds=thresholds
+        )
         report.scored += len(frame)
         yield frame
 
@@ -110,26 +167,39 @@ def score_calls(
     *,
     keep: Sequence[str] = (),
     redact: bool = True,
+    prior: float | None = None,
+    thresholds: Mapping[str, float | None] | None = None,
 ) -> pd.DataFrame:
     """Score a list of calls already read (the unit of work for any batch engine)."""
     matcher = model.features.matcher(redact_quotes=redact)
     analyzed = [matcher.analyze(c) for c in calls]
     scored = model.score_analyzed(analyzed) if analyzed else None
+    thresholds = thresholds if thresholds is not None else model.thresholds_for(prior)
+    shift = model.prior_shift(prior)
     rows = []
     for i, a in enumerate(analyzed):
         assert scored is not None
-        risk = float(scored.risk[i])
+        risk = float(expit(scored.logit[i] + shift))
+        reasons = reasons_for(a, scored.contributions[i], scored.top_words[i], scored.baseline)
+        if prior is not None:
+            reasons.append(
+                {
+                    "reason": "prior shift",
+                    "contribution": shift,
+                    "evidence": [
+                        {"detail": f"base rate {model.base_rate:.3f} in training, {prior:.3f} here"}
+                    ],
+                }
+            )
         counts = dict.fromkeys(FAMILY_IDS, 0)
         for e in a.evidence:
             counts[e.family] += 1
         row = {
             "call_id": a.call.call_id,
             "risk": risk,
-            "band": model.band(risk),
+            "band": model.band(risk, thresholds),
             "signals": counts,
-            "reasons": reasons_for(
-                a, scored.contributions[i], scored.top_words[i], scored.baseline
-            ),
+            "reasons": reasons,
             "evidence": evidence_records(a),
             "schema_version": OUTPUT_SCHEMA_VERSION,
         }

@@ -17,15 +17,17 @@ from scipy import sparse
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
-from sklearn.model_selection import StratifiedKFold
+from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 from sklearn.pipeline import Pipeline
 
 from . import __version__
+from .cutting import forecast_cuts
 from .errors import OnError, SkipLog, TrainingError
+from .evaluation import evaluation_from
 from .features import CallFeatures, column_transformer, weight_signals
 from .inputs import as_transcripts
 from .lexicon import Lexicon
-from .metrics import BAND_PRECISION, band_thresholds, classification_metrics
+from .metrics import BAND_PRECISION, band_thresholds
 from .model import OUTPUT_SCHEMA_VERSION, EscalationModel
 from .transcripts import Transcript
 
@@ -66,6 +68,8 @@ def train(
     seed: int = 0,
     C: float | None = None,
     signal_weight: float | None = None,
+    group: str | None = None,
+    forecast: bool = False,
     on_error: OnError = "fail",
     skipped: SkipLog | None = None,
 ) -> EscalationModel:
@@ -81,12 +85,19 @@ def train(
         so the reported metrics include the choice).
     signal_weight: factor on the signal-count features; None tunes it the same way, jointly
         with C, from :data:`SIGNAL_WEIGHT_GRID`.
+    group: a metadata field (e.g. ``agent_id``) whose values must not span folds; by default
+        each call is its own group.
+    forecast: learn early warning: every call is cut by the rule in :mod:`.cutting` (escalated
+        calls just before ``escalation_turn``) before features are built.
     on_error: ``fail`` stops at the first bad call; ``skip`` counts it in ``skipped``.
 
     Returns an :class:`EscalationModel` whose manifest holds the metrics and thresholds.
     """
     calls = list(as_transcripts(data, label=label, on_error=on_error, skipped=skipped))
     y = _labels(calls, label, cv)
+    if forecast:
+        calls = forecast_cuts(calls, seed=seed)
+    groups = _groups(calls, group)
     pipeline = build_pipeline(lexicon=lexicon, seed=seed)
     features = pipeline.named_steps["features"].fit(calls)
     matcher = features.matcher()
@@ -94,8 +105,12 @@ def train(
     rest = pipeline[1:]
 
     oof = np.zeros(len(calls))
-    folds = StratifiedKFold(cv, shuffle=True, random_state=seed)
-    for train_idx, test_idx in folds.split(frame, y):
+    splitter = (
+        StratifiedKFold(cv, shuffle=True, random_state=seed)
+        if group is None
+        else StratifiedGroupKFold(cv, shuffle=True, random_state=seed)
+    )
+    for train_idx, test_idx in splitter.split(frame, y, groups):
         part, held = frame.iloc[train_idx], frame.iloc[test_idx]
         fold_c, fold_w = tune(rest, part, y[train_idx], seed, C=C, signal_weight=signal_weight)
         fold_model = sklearn.clone(rest).set_params(
@@ -103,9 +118,10 @@ def train(
         )
         fold_model.fit(weight_signals(part, fold_w), y[train_idx])
         oof[test_idx] = fold_model.predict_proba(weight_signals(held, fold_w))[:, 1]
-    metrics = classification_metrics(y, oof)
     thresholds = band_thresholds(y, oof)
-    log.info("cross-validated: %s", metrics)
+    report = evaluation_from(y, oof, [c.call_id for c in calls], thresholds, seed=seed)
+    metrics = {k: v for k, v in report.as_dict().items() if k not in ("bands", "reliability")}
+    log.info("cross-validated: ROC-AUC %.3f, PR-AUC %.3f", report.roc_auc, report.pr_auc)
 
     chosen_c, chosen_w = tune(rest, frame, y, seed, C=C, signal_weight=signal_weight)
     features.set_params(signal_weight=chosen_w)
@@ -124,12 +140,21 @@ def train(
         "label": label,
         "thresholds": thresholds,
         "band_precision": dict(BAND_PRECISION),
-        "cv": {"folds": cv, "seed": seed, "stratified": True, "grouped_by": "call_id", **metrics},
+        "cv": {
+            "folds": cv,
+            "seed": seed,
+            "stratified": True,
+            "grouped_by": group or "call_id",
+            **metrics,
+            "bands": report.bands,
+        },
+        "forecast": forecast,
         "training_data": {
             "sha256": data_hash(calls, y),
             "n_calls": len(calls),
             "n_positive": int(y.sum()),
         },
+        "oof": {"risk": [round(float(v), 6) for v in oof], "label": [int(v) for v in y]},
         "lexicon_version": matcher.lexicon.version,
         "output_schema_version": OUTPUT_SCHEMA_VERSION,
         "params": {
@@ -182,6 +207,15 @@ def tune(
             if np.mean(aucs) > best_auc + 1e-9:
                 best, best_auc = (c, w), float(np.mean(aucs))
     return best
+
+
+def _groups(calls: Sequence[Transcript], group: str | None) -> list[str] | None:
+    if group is None:
+        return None
+    missing = [c for c in calls if c.metadata.get(group) in (None, "")]
+    if missing:
+        raise TrainingError(f"call {missing[0].call_id}: no '{group}' to group folds by")
+    return [str(c.metadata[group]) for c in calls]
 
 
 def _calibration_folds(y: np.ndarray) -> int:

@@ -98,7 +98,7 @@ def test_train_then_explain(tmp_path):
         ["train", str(CORPUS / "calls-w7.jsonl"), "-o", str(model_dir), "--cv", "3", "--C", "3"],
     )
     assert result.exit_code == 0, result.output
-    assert "3-fold CV: ROC-AUC" in result.output
+    assert "3-fold cross-validation grouped by call: ROC-AUC" in result.output
     assert (model_dir / "manifest.json").exists() and (model_dir / "README.md").exists()
     result = runner.invoke(
         app,

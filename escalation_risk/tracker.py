@@ -1,0 +1,93 @@
+"""Live scoring: feed a call turn by turn and get the risk after each turn."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from scipy.special import expit
+
+from .model import EscalationModel, evidence_records
+from .signals import AnalyzedCall, Evidence
+from .transcripts import Transcript, Turn
+
+
+@dataclass(frozen=True)
+class Update:
+    """The state after one turn: risk, band, and the warning signs this turn added."""
+
+    call_id: str
+    turn: int
+    risk: float
+    band: str
+    new_evidence: list[dict[str, Any]] = field(default_factory=list)
+
+
+class RiskTracker:
+    """Score a call as it happens. Each turn is tokenized and matched once, when it arrives;
+    the risk is recomputed from everything so far.
+
+    >>> tracker = RiskTracker(call_id="live-1")
+    >>> _ = tracker.add_turn("agent", "Thanks for calling, how can I help?")
+    >>> update = tracker.add_turn("customer", "Third time calling. Get me a supervisor.")
+    >>> update.turn, [e["family"] for e in update.new_evidence]
+    (1, ['repeat_contact', 'supervisor_request'])
+    """
+
+    def __init__(
+        self,
+        model: EscalationModel | None = None,
+        *,
+        call_id: str = "live",
+        redact: bool = True,
+        prior: float | None = None,
+    ) -> None:
+        from .persistence import load_model
+
+        self.model = model if model is not None else load_model()
+        self.call_id = call_id
+        self._matcher = self.model.features.matcher(redact_quotes=redact)
+        self._redact = redact
+        self._shift = self.model.prior_shift(prior)
+        self._thresholds = self.model.thresholds_for(prior)
+        self._turns: list[Turn] = []
+        self._tokens: list[tuple[str, ...]] = []
+        self._offsets: list[tuple[tuple[int, int], ...]] = []
+        self._evidence: list[Evidence] = []
+
+    def add_turn(self, speaker: str, text: str) -> Update:
+        """Add one turn; returns the updated risk and the new evidence."""
+        index = len(self._turns)
+        turn = Turn.from_speaker(speaker, text)
+        single = self._matcher.analyze(Transcript(self.call_id, (turn,)))
+        new = [replace(e, turn=index) for e in single.evidence]
+        self._turns.append(turn)
+        self._tokens.append(single.tokens[0])
+        self._offsets.append(single.offsets[0])
+        self._evidence.extend(new)
+        risk = self.risk()
+        new_records = evidence_records(
+            AnalyzedCall(self.transcript, (), tuple(new), (), self._redact)
+        )
+        return Update(
+            self.call_id, index, risk, self.model.band(risk, self._thresholds), new_records
+        )
+
+    @property
+    def transcript(self) -> Transcript:
+        return Transcript(self.call_id, tuple(self._turns))
+
+    def analyzed(self) -> AnalyzedCall:
+        return AnalyzedCall(
+            self.transcript,
+            tuple(self._tokens),
+            tuple(self._evidence),
+            tuple(self._offsets),
+            self._redact,
+        )
+
+    def risk(self) -> float:
+        if not self._turns:
+            return float(expit(self._shift))  # nothing said yet: no information
+        scored = self.model.score_analyzed([self.analyzed()])
+        return float(expit(scored.logit[0] + self._shift))
