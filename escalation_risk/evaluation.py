@@ -262,5 +262,6 @@ def forecast_evaluation(
             "accuracy": (warned + quiet) / total if total else float("nan"),
             "precision": precision,
             "f1": 2 * precision * recall / (precision + recall) if warned else 0.0,
+            "turns_ahead": horizons,
         },
     }
