@@ -10,9 +10,10 @@ matching; and RiskTracker.add_turn, which also rebuilds the features and re-scor
 
 from __future__ import annotations
 
-import re
 import time
 from pathlib import Path
+
+from _docs import write_section
 
 from escalation_risk import load_model, read_transcripts
 from escalation_risk.lexicon import nlp
@@ -20,8 +21,6 @@ from escalation_risk.tracker import RiskTracker
 from escalation_risk.transcripts import Transcript
 
 ROOT = Path(__file__).resolve().parents[1]
-DOC = ROOT / "docs" / "benchmarks.md"
-BEGIN, END = "<!-- tracker:begin -->", "<!-- tracker:end -->"
 
 
 def best_of(fn, repeat: int = 3) -> float:
@@ -52,7 +51,6 @@ def main() -> None:
     tracked = best_of(replay, repeat=1)
     n = len(turns)
     lines = [
-        BEGIN,
         "## Live tracker speed",
         "",
         f"Command: `python scripts/bench_tracker.py`. {n:,} turns of the bundled calls, one core.",
@@ -63,16 +61,8 @@ def main() -> None:
         f"| tokenization + matching | {analyze / n * 1000:.3f} |",
         f"| matching beyond tokenization | {(analyze - tokenize) / n * 1000:.3f} |",
         f"| whole `add_turn` (features and score of the call so far) | {tracked / n * 1000:.3f} |",
-        END,
     ]
-    text = DOC.read_text()
-    block = "\n".join(lines)
-    if BEGIN in text:
-        text = re.sub(re.escape(BEGIN) + ".*?" + re.escape(END), lambda _: block, text, flags=re.S)
-    else:
-        text = text.rstrip() + "\n\n" + block + "\n"
-    DOC.write_text(text)
-    print(block)
+    write_section("tracker", lines)
 
 
 if __name__ == "__main__":

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from _docs import write_section
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
@@ -51,9 +52,7 @@ from escalation_risk.training import C_GRID
 from escalation_risk.transcripts import Transcript
 
 ROOT = Path(__file__).resolve().parents[1]
-DOC = ROOT / "docs" / "benchmarks.md"
 LOG = ROOT / "docs" / "benchmark-configs.jsonl"
-BEGIN, END = "<!-- peers:begin -->", "<!-- peers:end -->"
 KEYWORDS = [
     "supervisor",
     "manager",
@@ -272,7 +271,6 @@ def main() -> None:
 
     corpus = list(read_transcripts(ROOT / "data" / "corpus"))
     lines = [
-        BEGIN,
         "## Peers side by side",
         "",
         "Command: `python scripts/benchmark.py` (see its docstring for the peers and the "
@@ -287,16 +285,8 @@ def main() -> None:
     lines += run("bundled corpus, whole calls", corpus, peers)
     lines += run("bundled corpus, cut before the ask", forecast_cuts(corpus, seed=0), peers)
     lines += run("STC-3 helpdesk", list(read_transcripts(args.stc3)), peers)
-    lines.append(END)
     LOG.write_text("".join(json.dumps(r) + "\n" for r in log))
-    text = DOC.read_text()
-    block = "\n".join(lines)
-    if BEGIN in text:
-        text = re.sub(re.escape(BEGIN) + ".*?" + re.escape(END), lambda _: block, text, flags=re.S)
-    else:
-        text = text.rstrip() + "\n\n" + block + "\n"
-    DOC.write_text(text)
-    print(block)
+    write_section("peers", lines)
 
 
 if __name__ == "__main__":

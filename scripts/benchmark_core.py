@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import time
 from pathlib import Path
 
 import numpy as np
 import sklearn
+from _docs import write_section
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
@@ -33,8 +33,6 @@ from escalation_risk.metrics import classification_metrics
 from escalation_risk.training import C_GRID
 
 ROOT = Path(__file__).resolve().parents[1]
-DOC = ROOT / "docs" / "benchmarks.md"
-BEGIN, END = "<!-- core:begin -->", "<!-- core:end -->"
 
 
 def peer(texts: list[str], y: np.ndarray, tuned: bool) -> np.ndarray:
@@ -106,7 +104,6 @@ def main() -> None:
     )
     args = parser.parse_args()
     lines = [
-        BEGIN,
         "## Core: accuracy beside a TF-IDF peer, lexicon precision and recall",
         "",
         "Command: `python scripts/benchmark_core.py` (about five minutes on 2 cores). "
@@ -149,16 +146,8 @@ def main() -> None:
         f"bundled calls, ROC-AUC {cv['roc_auc']:.3f}, PR-AUC {cv['pr_auc']:.3f}, Brier "
         f"{cv['brier']:.3f}; bands high ≥ {manifest['thresholds']['high']:.3f}, medium ≥ "
         f"{manifest['thresholds']['medium']:.3f}; C = {manifest['params']['C']}.",
-        END,
     ]
-    text = DOC.read_text() if DOC.exists() else "# Benchmarks\n"
-    block = "\n".join(lines)
-    if BEGIN in text:
-        text = re.sub(re.escape(BEGIN) + ".*?" + re.escape(END), lambda _: block, text, flags=re.S)
-    else:
-        text = text.rstrip() + "\n\n" + block + "\n"
-    DOC.write_text(text)
-    print(block)
+    write_section("core", lines)
 
 
 def _f(x: float) -> str:

@@ -14,18 +14,16 @@ conversational-derailment literature (accuracy, F1, false-positive rate, mean ho
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import numpy as np
+from _docs import write_section
 from sklearn.model_selection import StratifiedKFold
 
 from escalation_risk import read_transcripts, train
 from escalation_risk.evaluation import forecast_evaluation
 
 ROOT = Path(__file__).resolve().parents[1]
-DOC = ROOT / "docs" / "benchmarks.md"
-BEGIN, END = "<!-- forecast:begin -->", "<!-- forecast:end -->"
 
 
 def main() -> None:
@@ -50,7 +48,6 @@ def main() -> None:
     precision = warned / (warned + alarms)
     recall = warned / escalated
     lines = [
-        BEGIN,
         "## Early warning (forecast model, out of sample)",
         "",
         "Command: `python scripts/benchmark_forecast.py`. 5 folds; a forecast model trained on "
@@ -67,16 +64,8 @@ def main() -> None:
         f"{(warned + others - alarms) / (escalated + others):.3f} |",
         f"| F1 of the warning | {2 * precision * recall / (precision + recall):.3f} |",
         f"| ROC-AUC of cut-call scores, mean over folds | {np.mean(cut_aucs):.3f} |",
-        END,
     ]
-    text = DOC.read_text()
-    block = "\n".join(lines)
-    if BEGIN in text:
-        text = re.sub(re.escape(BEGIN) + ".*?" + re.escape(END), lambda _: block, text, flags=re.S)
-    else:
-        text = text.rstrip() + "\n\n" + block + "\n"
-    DOC.write_text(text)
-    print(block)
+    write_section("forecast", lines)
 
 
 if __name__ == "__main__":
