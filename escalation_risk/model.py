@@ -69,6 +69,22 @@ class EscalationModel:
         data = self.manifest["training_data"]
         return float(data["n_positive"]) / float(data["n_calls"])
 
+    def live_thresholds_for(self, prior: float | None = None) -> Mapping[str, float | None]:
+        """Band thresholds for the live tracker. A forecast model stores its own, chosen so that
+        a call whose live risk ever reaches ``high`` escalates with the band's precision (from
+        replaying held-out calls turn by turn); other models use the ordinary thresholds."""
+        live = self.manifest.get("live_thresholds")
+        if not live:
+            return self.thresholds_for(prior)
+        if prior is None:
+            return live
+        return {
+            band: None
+            if t is None
+            else float(shift_to_prior(np.array([t]), self.base_rate, prior)[0])
+            for band, t in live.items()
+        }
+
     def prior_shift(self, prior: float | None) -> float:
         """What moving from the training base rate to ``prior`` adds to every call's logit."""
         if prior is None:

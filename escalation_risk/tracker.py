@@ -49,7 +49,7 @@ class RiskTracker:
         self._matcher = self.model.features.matcher(redact_quotes=redact)
         self._redact = redact
         self._shift = self.model.prior_shift(prior)
-        self._thresholds = self.model.thresholds_for(prior)
+        self._thresholds = self.model.live_thresholds_for(prior)
         self._turns: list[Turn] = []
         self._tokens: list[tuple[str, ...]] = []
         self._offsets: list[tuple[tuple[int, int], ...]] = []

@@ -7,6 +7,7 @@ import json
 import logging
 import math
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -29,6 +30,7 @@ from .inputs import as_transcripts
 from .lexicon import Lexicon
 from .metrics import BAND_PRECISION, band_thresholds
 from .model import OUTPUT_SCHEMA_VERSION, EscalationModel
+from .signals import AnalyzedCall
 from .transcripts import Transcript
 
 log = logging.getLogger(__name__)
@@ -95,6 +97,7 @@ def train(
     """
     calls = list(as_transcripts(data, label=label, on_error=on_error, skipped=skipped))
     y = _labels(calls, label, cv)
+    full_calls = calls
     if forecast:
         calls = forecast_cuts(calls, seed=seed)
     groups = _groups(calls, group)
@@ -105,6 +108,7 @@ def train(
     rest = pipeline[1:]
 
     oof = np.zeros(len(calls))
+    live_peak = np.zeros(len(calls))  # forecast: highest live risk before the ask, out of fold
     splitter = (
         StratifiedKFold(cv, shuffle=True, random_state=seed)
         if group is None
@@ -118,6 +122,22 @@ def train(
         )
         fold_model.fit(weight_signals(part, fold_w), y[train_idx])
         oof[test_idx] = fold_model.predict_proba(weight_signals(held, fold_w))[:, 1]
+        if forecast:
+            replay = EscalationModel(
+                Pipeline(
+                    [
+                        (
+                            "features",
+                            sklearn.clone(features).set_params(signal_weight=fold_w).fit([]),
+                        ),
+                        *fold_model.steps,
+                    ]
+                ),
+                {},
+            )
+            matcher = replay.features.matcher()
+            for i in test_idx:
+                live_peak[i] = peak_live_risk(replay, matcher.analyze(full_calls[i]))
     thresholds = band_thresholds(y, oof)
     report = evaluation_from(y, oof, [c.call_id for c in calls], thresholds, seed=seed)
     metrics = {k: v for k, v in report.as_dict().items() if k not in ("bands", "reliability")}
@@ -155,6 +175,7 @@ def train(
             "n_positive": int(y.sum()),
         },
         "oof": {"risk": [round(float(v), 6) for v in oof], "label": [int(v) for v in y]},
+        **({"live_thresholds": band_thresholds(y, live_peak)} if forecast else {}),
         "lexicon_version": matcher.lexicon.version,
         "output_schema_version": OUTPUT_SCHEMA_VERSION,
         "params": {
@@ -207,6 +228,26 @@ def tune(
             if np.mean(aucs) > best_auc + 1e-9:
                 best, best_auc = (c, w), float(np.mean(aucs))
     return best
+
+
+def peak_live_risk(model: EscalationModel, analyzed: AnalyzedCall) -> float:
+    """The highest risk a live tracker would show on this call: before ``escalation_turn``
+    for an escalated call, over the whole call otherwise (every prefix scored in one batch)."""
+    from .cutting import escalation_turn
+
+    call = analyzed.call
+    last = (escalation_turn(call) or len(call.turns)) if call.label else len(call.turns)
+    prefixes = [
+        AnalyzedCall(
+            replace(call, turns=call.turns[:n]),
+            analyzed.tokens[:n],
+            tuple(e for e in analyzed.evidence if e.turn < n),
+            analyzed.offsets[:n],
+            analyzed.redacted,
+        )
+        for n in range(1, last + 1)
+    ]
+    return float(model.score_analyzed(prefixes).risk.max())
 
 
 def _groups(calls: Sequence[Transcript], group: str | None) -> list[str] | None:

@@ -99,3 +99,19 @@ def test_bundled_forecast_model_is_there():
     model = load_model("forecast")
     assert model.manifest["forecast"] is True
     assert call("x", ("customer", "hi")).call_id == "x"
+
+
+def test_forecast_models_choose_live_thresholds_from_replayed_held_out_calls():
+    """The live band uses thresholds picked so that a call whose live risk ever reaches high
+    escalates with the band's precision, measured on out-of-fold replays."""
+    model = train([W6, CORPUS / "calls-w7.jsonl"], forecast=True, cv=3, C=10.0)
+    live = model.manifest["live_thresholds"]
+    assert set(live) == {"high", "medium"}
+    assert live["high"] is None or live["high"] >= model.thresholds["high"]
+    tracker = RiskTracker(model)
+    assert tracker._thresholds == live
+    call_ = next(c for c in read_transcripts(CORPUS / "calls-w5.jsonl") if c.label)
+    high = live["high"]
+    for turn in call_.turns:
+        update = tracker.add_turn(turn.speaker, turn.text)
+        assert (update.band == "high") == (high is not None and update.risk >= high)
