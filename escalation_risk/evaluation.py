@@ -12,6 +12,7 @@ import numpy as np
 from .errors import InputError, OnError, SkipLog
 from .inputs import as_transcripts
 from .metrics import (
+    band_of,
     band_scores,
     bootstrap_interval,
     classification_metrics,
@@ -202,14 +203,15 @@ def forecast_evaluation(
     """Early warning on labeled calls with ``escalation_turn``.
 
     ``cut``: the usual metrics on calls cut by the rule in :mod:`.cutting`.
-    ``horizon``: the live tracker is run turn by turn; an escalated call is warned when its
+    ``horizon``: the live tracker's risk after each turn (every prefix scored in one batch,
+    the same risks turn by turn); an escalated call is warned when its
     band first reaches ``high`` before ``escalation_turn`` (horizon = turns between the warning
     and the ask), a call that never escalated is a false alarm when it reaches ``high`` at all.
     """
-    from .cutting import escalation_turn, forecast_cuts
+    from .cutting import forecast_cuts
     from .persistence import load_model
     from .scoring import score
-    from .tracker import RiskTracker
+    from .tracker import live_window_risks
 
     model = model if model is not None else load_model()
     calls = list(as_transcripts(data, label=model.label))
@@ -221,17 +223,13 @@ def forecast_evaluation(
     )
     horizons: list[int] = []
     warned = missed = false_alarms = quiet = 0
+    live = model.live_thresholds_for(prior)
+    matcher = model.features.matcher()
     for call in calls:
-        tracker = RiskTracker(model, call_id=call.call_id, prior=prior)
-        ask = escalation_turn(call) if call.label else None
-        last = ask if ask is not None else len(call.turns)
+        risks = live_window_risks(model, matcher.analyze(call), prior=prior)
+        last = len(risks)
         first_high = next(
-            (
-                i
-                for i, turn in enumerate(call.turns[:last])
-                if tracker.add_turn(turn.speaker, turn.text).band == "high"
-            ),
-            None,
+            (i for i, r in enumerate(risks) if band_of(float(r), live) == "high"), None
         )
         if call.label:
             if first_high is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+import numpy as np
 from scipy.special import expit
 
 from .model import EscalationModel, evidence_records
@@ -66,12 +67,8 @@ class RiskTracker:
         self._offsets.append(single.offsets[0])
         self._evidence.extend(new)
         risk = self.risk()
-        new_records = evidence_records(
-            AnalyzedCall(self.transcript, (), tuple(new), (), self._redact)
-        )
-        return Update(
-            self.call_id, index, risk, self.model.band(risk, self._thresholds), new_records
-        )
+        band = self.model.band(risk, self._thresholds)
+        return Update(self.call_id, index, risk, band, evidence_records(new))
 
     @property
     def transcript(self) -> Transcript:
@@ -91,3 +88,31 @@ class RiskTracker:
             return float(expit(self._shift))  # nothing said yet: no information
         scored = self.model.score_analyzed([self.analyzed()])
         return float(expit(scored.logit[0] + self._shift))
+
+
+def live_window_risks(
+    model: EscalationModel, analyzed: AnalyzedCall, *, prior: float | None = None
+) -> np.ndarray:
+    """The risks a :class:`RiskTracker` shows after each turn of a labeled call's live window:
+    the turns before ``escalation_turn`` for an escalated call, the whole call otherwise.
+
+    Every prefix is scored in one batch; turn by turn the tracker gives the same risks.
+    """
+    from .cutting import escalation_turn
+
+    call = analyzed.call
+    last = escalation_turn(call) if call.label else None
+    last = len(call.turns) if last is None else last
+    prefixes = [
+        AnalyzedCall(
+            replace(call, turns=call.turns[:n]),
+            analyzed.tokens[:n],
+            tuple(e for e in analyzed.evidence if e.turn < n),
+            analyzed.offsets[:n],
+            analyzed.redacted,
+        )
+        for n in range(1, last + 1)
+    ]
+    if not prefixes:
+        return np.zeros(0)
+    return np.asarray(expit(model.score_analyzed(prefixes).logit + model.prior_shift(prior)))

@@ -7,7 +7,6 @@ import json
 import logging
 import math
 from collections.abc import Sequence
-from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -30,7 +29,7 @@ from .inputs import as_transcripts
 from .lexicon import Lexicon
 from .metrics import BAND_PRECISION, band_thresholds
 from .model import OUTPUT_SCHEMA_VERSION, EscalationModel
-from .signals import AnalyzedCall
+from .tracker import live_window_risks
 from .transcripts import Transcript
 
 log = logging.getLogger(__name__)
@@ -137,7 +136,8 @@ def train(
             )
             matcher = replay.features.matcher()
             for i in test_idx:
-                live_peak[i] = peak_live_risk(replay, matcher.analyze(full_calls[i]))
+                risks = live_window_risks(replay, matcher.analyze(full_calls[i]))
+                live_peak[i] = risks.max(initial=0.0)
     thresholds = band_thresholds(y, oof)
     report = evaluation_from(y, oof, [c.call_id for c in calls], thresholds, seed=seed)
     metrics = {k: v for k, v in report.as_dict().items() if k not in ("bands", "reliability")}
@@ -228,26 +228,6 @@ def tune(
             if np.mean(aucs) > best_auc + 1e-9:
                 best, best_auc = (c, w), float(np.mean(aucs))
     return best
-
-
-def peak_live_risk(model: EscalationModel, analyzed: AnalyzedCall) -> float:
-    """The highest risk a live tracker would show on this call: before ``escalation_turn``
-    for an escalated call, over the whole call otherwise (every prefix scored in one batch)."""
-    from .cutting import escalation_turn
-
-    call = analyzed.call
-    last = (escalation_turn(call) or len(call.turns)) if call.label else len(call.turns)
-    prefixes = [
-        AnalyzedCall(
-            replace(call, turns=call.turns[:n]),
-            analyzed.tokens[:n],
-            tuple(e for e in analyzed.evidence if e.turn < n),
-            analyzed.offsets[:n],
-            analyzed.redacted,
-        )
-        for n in range(1, last + 1)
-    ]
-    return float(model.score_analyzed(prefixes).risk.max())
 
 
 def _groups(calls: Sequence[Transcript], group: str | None) -> list[str] | None:

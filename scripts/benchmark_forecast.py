@@ -5,11 +5,12 @@
 Input: data/corpus/ (calls with escalation_turn). Output: the "Early warning" section of
 docs/benchmarks.md. For each of 5 stratified folds (seed 0) a forecast model is trained with
 ``train(forecast=True)`` on the other four folds (calls cut by the rule in
-escalation_risk/cutting.py), then the held-out calls are replayed turn by turn through
-``RiskTracker``: an escalated call counts as warned when its band first reaches ``high`` before
-``escalation_turn`` (horizon = turns between the warning and the ask); a call that never
-escalated is a false alarm when it reaches ``high`` at any turn. The figures follow the
-conversational-derailment literature (accuracy, F1, false-positive rate, mean horizon).
+escalation_risk/cutting.py), then the held-out calls are replayed turn by turn (the
+tracker's risk after every turn, scored in one batch per call): an escalated call counts as
+warned when its band first reaches ``high`` before ``escalation_turn`` (horizon = turns
+between the warning and the ask); a call that never escalated is a false alarm when it
+reaches ``high`` at any turn. The figures follow the conversational-derailment literature
+(accuracy, F1, false-positive rate, mean horizon).
 """
 
 from __future__ import annotations

@@ -60,6 +60,20 @@ def test_tracker_ends_where_whole_call_scoring_ends(small_model):
     ]
 
 
+def test_batched_live_window_gives_the_trackers_risks(small_model):
+    from escalation_risk.tracker import live_window_risks
+
+    for call_ in list(read_transcripts(W6))[:6]:
+        tracker = RiskTracker(small_model, call_id=call_.call_id, prior=0.1)
+        batched = live_window_risks(
+            small_model, small_model.features.matcher().analyze(call_), prior=0.1
+        )
+        live = [tracker.add_turn(t.speaker, t.text).risk for t in call_.turns[: len(batched)]]
+        np.testing.assert_allclose(batched, live, rtol=1e-9, atol=1e-12)
+        ask = call_.metadata["escalation_turn"]
+        assert len(batched) == (ask if call_.label else len(call_.turns))
+
+
 def test_watch_prints_one_update_per_turn_and_counts_bad_lines(small_model_dir):
     lines = [
         {"call_id": "a", "speaker": "agent", "text": "How can I help?"},
