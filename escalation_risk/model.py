@@ -20,7 +20,7 @@ from .errors import ModelFileError
 from .features import CallFeatures, locate
 from .metrics import BAND_PRECISION, band_of, band_thresholds, shift_to_prior
 from .redact import redact as redact_text
-from .signals import AnalyzedCall
+from .signals import AnalyzedCall, Evidence
 
 OUTPUT_SCHEMA_VERSION = 1
 _STRUCTURE_REASONS = {
@@ -248,8 +248,8 @@ def _readable(feature: str) -> str:
     return f'{_TAGS.get(tag, tag)}: "{gram.replace("_", " ")}"'
 
 
-def evidence_records(analyzed: AnalyzedCall) -> list[dict[str, Any]]:
-    """Every piece of evidence of a call as plain dicts (for JSON and CSV output)."""
+def evidence_records(evidence: Sequence[Evidence]) -> list[dict[str, Any]]:
+    """Evidence as plain dicts (for JSON and CSV output)."""
     return [
         {
             "family": e.family,
@@ -260,5 +260,5 @@ def evidence_records(analyzed: AnalyzedCall) -> list[dict[str, Any]]:
             "quote": e.quote,
             **({"better": e.better} if e.better else {}),
         }
-        for e in analyzed.evidence
+        for e in evidence
     ]

@@ -57,8 +57,6 @@ def write_frames(frames: Iterable[pd.DataFrame], path: str) -> Iterator[pd.DataF
             handle.flush()
             first = False
             yield frame
-        if first and fmt == "csv":
-            handle.write("")
 
 
 @contextlib.contextmanager

@@ -200,7 +200,7 @@ def score_calls(
             "band": model.band(risk, thresholds),
             "signals": counts,
             "reasons": reasons,
-            "evidence": evidence_records(a),
+            "evidence": evidence_records(a.evidence),
             "schema_version": OUTPUT_SCHEMA_VERSION,
         }
         row.update({k: _cell(a.call.metadata.get(k)) for k in keep})
