@@ -7,6 +7,7 @@ Bad calls raise :class:`InputError` (``on_error="fail"``) or are counted in a :c
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -15,7 +16,7 @@ import re
 import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import IO, Any, BinaryIO, Literal
+from typing import IO, Any, Literal
 
 from .errors import InputError, OnError, SkipLog
 from .transcripts import Transcript, Turn
@@ -94,8 +95,8 @@ def _expand(sources: Source | Iterable[Source] | io.IOBase) -> Iterator[Any]:
 def _read_one(
     item: Any, format: Format | None, label: str, on_error: OnError, skipped: SkipLog
 ) -> Iterator[Transcript]:
-    name, stream = _open(item)
-    with stream:
+    name, opened = _open(item)
+    with opened as stream:
         lines = _decoded_lines(stream, name)
         first = next(lines, None)
         if first is None:
@@ -113,20 +114,22 @@ def _read_one(
                 yield call
 
 
-def _open(item: Any) -> tuple[str, BinaryIO]:
+def _open(item: Any) -> tuple[str, contextlib.AbstractContextManager[Iterable[bytes]]]:
+    """A name for messages and the source's lines as bytes. Streams the caller owns (and
+    stdin) are read line by line and left open; only files opened here are closed."""
     if isinstance(item, io.TextIOBase):
-        return "<stream>", io.BytesIO(item.read().encode("utf-8"))
+        return "<stream>", contextlib.nullcontext(line.encode("utf-8") for line in item)
     if isinstance(item, io.IOBase):
-        return "<stream>", item  # type: ignore[return-value]
+        return "<stream>", contextlib.nullcontext(item)
     if str(item) == "-":
-        return "<stdin>", sys.stdin.buffer
+        return "<stdin>", contextlib.nullcontext(sys.stdin.buffer)
     try:
         return str(item), open(item, "rb")
     except OSError as err:
         raise InputError(f"cannot open: {err.strerror}", source=str(item)) from None
 
 
-def _decoded_lines(stream: BinaryIO, name: str) -> Iterator[tuple[int, str]]:
+def _decoded_lines(stream: Iterable[bytes], name: str) -> Iterator[tuple[int, str]]:
     """Decode line by line: a bad byte costs one warning, never the batch."""
     for number, raw in enumerate(stream, start=1):
         if number == 1 and raw.startswith(b"\xef\xbb\xbf"):

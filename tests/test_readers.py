@@ -201,3 +201,13 @@ def test_invalid_utf8_is_replaced_and_warned(tmp_path, caplog):
     assert c.turns[0].text == "caf\ufffd is closed"
     assert "latin.txt:1: not valid UTF-8" in caplog.text
     assert "closed" not in caplog.text  # never log transcript text
+
+
+def test_a_callers_stream_is_read_line_by_line_and_left_open():
+    stream = io.StringIO(as_line(ANGRY) + "{broken\n")
+    calls = read_transcripts(stream)
+    assert next(calls).call_id == "angry"
+    assert stream.tell() < len(stream.getvalue())  # the second line is not read yet
+    with pytest.raises(InputError):
+        next(calls)
+    assert not stream.closed
