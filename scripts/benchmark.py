@@ -210,6 +210,14 @@ def ours(log: list) -> Scorer:
     return fit_score
 
 
+def out_of_fold(calls: list[Transcript], y: np.ndarray, scorer: Scorer) -> np.ndarray:
+    """Held-out scores of ``scorer`` on the shared stratified 5-fold split (seed 0)."""
+    oof = np.zeros(len(calls))
+    for tr, te in StratifiedKFold(5, shuffle=True, random_state=0).split(calls, y):
+        oof[te] = scorer([calls[i] for i in tr], y[tr], [calls[i] for i in te])
+    return oof
+
+
 def run(name: str, calls: list[Transcript], peers: dict[str, Scorer | str]) -> list[str]:
     y = np.array([int(bool(c.label)) for c in calls])
     ids = [c.call_id for c in calls]
@@ -218,10 +226,8 @@ def run(name: str, calls: list[Transcript], peers: dict[str, Scorer | str]) -> l
         if isinstance(scorer, str):
             rows.append(f"| {name} | {peer} | {scorer} | | | | |")
             continue
-        oof = np.zeros(len(calls))
         SCORING_SECONDS[0] = 0.0
-        for tr, te in StratifiedKFold(5, shuffle=True, random_state=0).split(calls, y):
-            oof[te] = scorer([calls[i] for i in tr], y[tr], [calls[i] for i in te])
+        oof = out_of_fold(calls, y, scorer)
         scoring_seconds = SCORING_SECONDS[0]
         calibrated = peer not in ("keywords (hit count)", "VADER (customer turns)")
         if calibrated:

@@ -21,73 +21,31 @@ from pathlib import Path
 import numpy as np
 import sklearn
 from _docs import write_section
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import roc_auc_score
-from sklearn.model_selection import StratifiedKFold
-from sklearn.pipeline import make_pipeline
+from benchmark import ours, out_of_fold, tfidf_model, tuned_lr
 
-from escalation_risk import read_transcripts, train
+from escalation_risk import read_transcripts
 from escalation_risk.lexicon_eval import precision_recall, turn_families
 from escalation_risk.metrics import classification_metrics
-from escalation_risk.training import C_GRID
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def peer(texts: list[str], y: np.ndarray, tuned: bool) -> np.ndarray:
-    oof = np.zeros(len(y))
-    for tr, te in StratifiedKFold(5, shuffle=True, random_state=0).split(texts, y):
-        c = _tune(texts, y, tr) if tuned else 1.0
-        model = make_pipeline(
-            TfidfVectorizer(ngram_range=(1, 2)), LogisticRegression(C=c, max_iter=5000)
-        )
-        model.fit([texts[i] for i in tr], y[tr])
-        oof[te] = model.predict_proba([texts[i] for i in te])[:, 1]
-    return oof
-
-
-def _tune(texts: list[str], y: np.ndarray, idx: np.ndarray) -> float:
-    inner = StratifiedKFold(3, shuffle=True, random_state=1)
-    best, best_auc = C_GRID[0], -1.0
-    for c in C_GRID:
-        aucs = []
-        for a, b in inner.split(idx, y[idx]):
-            model = make_pipeline(
-                TfidfVectorizer(ngram_range=(1, 2)), LogisticRegression(C=c, max_iter=5000)
-            )
-            model.fit([texts[i] for i in idx[a]], y[idx[a]])
-            aucs.append(
-                roc_auc_score(y[idx[b]], model.decision_function([texts[i] for i in idx[b]]))
-            )
-        if np.mean(aucs) > best_auc:
-            best, best_auc = c, float(np.mean(aucs))
-    return best
-
-
-def ours(calls: list, y: np.ndarray) -> np.ndarray:
-    """Out-of-fold risks of the full training procedure (nested C tuning), same folds."""
-    oof = np.zeros(len(y))
-    for tr, te in StratifiedKFold(5, shuffle=True, random_state=0).split(calls, y):
-        model = train([calls[i] for i in tr], cv=5, seed=0)
-        from escalation_risk import score
-
-        oof[te] = score([calls[i] for i in te], model)["risk"].to_numpy()
-    return oof
+def plain_tfidf(train_calls: list, y: np.ndarray, test: list) -> np.ndarray:
+    """The peer with scikit-learn's defaults (C = 1)."""
+    return tfidf_model(1.0, "plain").fit(train_calls, y).predict_proba(test)[:, 1]
 
 
 def compare(name: str, path: str | Path) -> list[str]:
     calls = list(read_transcripts(path))
     y = np.array([int(c.label) for c in calls])
-    texts = [" ".join(t.text for t in c.turns) for c in calls]
     rows = []
-    for label, fn in (
-        ("TF-IDF 1-2-grams + LR, plain", lambda: peer(texts, y, tuned=False)),
-        ("TF-IDF 1-2-grams + LR, C tuned", lambda: peer(texts, y, tuned=True)),
-        ("escalation-risk", lambda: ours(calls, y)),
+    for label, scorer in (
+        ("TF-IDF 1-2-grams + LR, plain", plain_tfidf),
+        ("TF-IDF 1-2-grams + LR, C tuned", tuned_lr("TF-IDF", tfidf_model, ["plain"], [])),
+        ("escalation-risk", ours([])),
     ):
         start = time.perf_counter()
-        m = classification_metrics(y, fn())
+        m = classification_metrics(y, out_of_fold(calls, y, scorer))
         rows.append(
             f"| {name} | {label} | {m['roc_auc']:.3f} | {m['pr_auc']:.3f} | {m['brier']:.3f} "
             f"| {time.perf_counter() - start:.0f} |"
