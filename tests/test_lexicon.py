@@ -65,7 +65,12 @@ def test_user_lexicon_adds_overrides_and_disables(tmp_path):
     assert "anger" in fams("customer", "this is bananas")
     assert "anger" in fams("customer", "preposterous")
     assert "anger" not in fams("customer", "ridiculous")  # overridden pattern no longer there
-    assert "policy_wall" not in fams("agent", "that's our policy")
+    # only pw-policy matches this phrase, so disabling it silences the family here
+    assert "policy_wall" in {
+        e.family
+        for e in SignalMatcher().analyze(call("x", ("agent", "it's company policy"))).evidence
+    }
+    assert "policy_wall" not in fams("agent", "it's company policy")
     assert lex.version != load_lexicon().version
 
 
