@@ -1,12 +1,13 @@
 """escalation-risk: warning signs of escalation in call transcripts, scored and explained.
 
->>> from escalation_risk import read_transcripts, find_signals, train, load_model, score
+>>> from escalation_risk import read_transcripts, find_signals, train, load_model, score, coach
 """
 
 from __future__ import annotations
 
 __version__ = "0.1.0"
 
+from .coaching import CoachingReport, coach  # noqa: E402
 from .persistence import load_model, save_model  # noqa: E402
 from .readers import read_transcripts  # noqa: E402
 from .scoring import score  # noqa: E402
@@ -14,7 +15,9 @@ from .signals import find_signals  # noqa: E402
 from .training import train  # noqa: E402
 
 __all__ = [
+    "CoachingReport",
     "__version__",
+    "coach",
     "find_signals",
     "load_model",
     "read_transcripts",

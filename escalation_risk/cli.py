@@ -39,6 +39,7 @@ app = typer.Typer(
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 EXIT_SKIPPED = 3
+SALT_ENV = "ESCALATION_RISK_SALT"
 _state = {"debug": False}
 
 Inputs = Annotated[list[str], typer.Argument(help="Transcript files or directories; - for stdin.")]
@@ -368,6 +369,76 @@ def score_cli(
     if output != "-":
         _print_riskiest([records[-p] for _, p in sorted(riskiest, key=lambda t: (-t[0], -t[1]))])
     err.print(report.summary() + (f"; written to {output}" if output and output != "-" else ""))
+    _finish(report.skipped)
+
+
+@app.command("coach")
+@_one_line_errors
+def coach_cli(
+    inputs: Inputs,
+    output: Annotated[Path, typer.Option("--output", "-o", help="HTML report to write.")],
+    model_path: ModelOpt = None,
+    by: Annotated[str, typer.Option(help="Metadata field naming the agent.")] = "agent_id",
+    table: Annotated[
+        Path | None, typer.Option(help="Also write the agent x habit table (.csv or .json).")
+    ] = None,
+    pseudonymise: Annotated[
+        bool,
+        typer.Option(
+            "--pseudonymise",
+            help=f"Replace agent ids with salted hashes; the salt is read from ${SALT_ENV}.",
+        ),
+    ] = False,
+    min_calls: Annotated[
+        int, typer.Option(min=1, help="Agents with fewer calls are grouped as 'other'.")
+    ] = 10,
+    fmt: FormatOpt = None,
+    on_error: Annotated[
+        OnError, typer.Option(help="skip bad calls (count them) or fail.")
+    ] = "skip",
+) -> None:
+    """Coaching report: each agent's phrasing habits against the team, what they do to
+    escalation odds, quoted examples and better phrasings."""
+    import os
+
+    from .coaching import coach
+    from .readers import read_transcripts
+
+    salt = None
+    if pseudonymise:
+        salt = os.environ.get(SALT_ENV, "")
+        if not salt:
+            raise typer.BadParameter(f"--pseudonymise needs a secret salt in ${SALT_ENV}")
+    model = load_model(model_path)
+    skipped = SkipLog()
+    calls = read_transcripts(
+        inputs, format=fmt, label=model.label, on_error=on_error, skipped=skipped
+    )
+    report = coach(
+        calls,
+        model,
+        by=by,
+        min_calls=min_calls,
+        pseudonymise=salt,
+        on_error=on_error,
+        skipped=skipped,
+    )
+    report.to_html(output)
+    if table is not None:
+        report.to_table(table)
+    grid = Table("agent", "calls", "escalated", "work on", "encourage", box=None)
+    for row in report.agents.to_dict("records"):
+        rate = row["escalation_rate"]
+        grid.add_row(
+            escape(str(row["agent"])),
+            str(row["calls"]),
+            "-" if rate != rate else f"{rate:.0%}",
+            ", ".join(row["top_habits"]) or "-",
+            row["encourage"] if isinstance(row["encourage"], str) else "-",
+        )
+    out.print(grid)
+    written = f"report written to {output}" + (f", table to {table}" if table else "")
+    err.print(f"coached {report.calls} call(s) in {len(report.agents)} agent group(s); {written}")
     _finish(report.skipped)
 
 

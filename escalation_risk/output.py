@@ -45,7 +45,7 @@ def flatten_for_csv(frame: pd.DataFrame) -> pd.DataFrame:
 def write_frames(frames: Iterable[pd.DataFrame], path: str) -> Iterator[pd.DataFrame]:
     """Write each frame as it comes and pass it on; the file appears only when complete."""
     fmt = output_format(path)
-    with _atomic(path) as handle:
+    with atomic_text(path) as handle:
         first = True
         for frame in frames:
             if fmt == "csv":
@@ -60,7 +60,8 @@ def write_frames(frames: Iterable[pd.DataFrame], path: str) -> Iterator[pd.DataF
 
 
 @contextlib.contextmanager
-def _atomic(path: str) -> Iterator[IO[str]]:
+def atomic_text(path: str) -> Iterator[IO[str]]:
+    """Write to a temporary file beside ``path``, moved into place when done; ``-`` is stdout."""
     if path == "-":
         yield sys.stdout
         return
@@ -68,6 +69,10 @@ def _atomic(path: str) -> Iterator[IO[str]]:
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
     try:
+        # mkstemp makes the file private (0600); give it the permissions a plain open would.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
             yield handle
         os.replace(tmp, target)
