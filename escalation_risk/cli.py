@@ -44,7 +44,21 @@ _state = {"debug": False}
 
 Inputs = Annotated[list[str], typer.Argument(help="Transcript files or directories; - for stdin.")]
 FormatOpt = Annotated[
-    Format | None, typer.Option("--format", help="Force the input format (jsonl, csv, txt).")
+    Format | None,
+    typer.Option("--format", help="Force the input format (detected from content otherwise)."),
+]
+CallCol = Annotated[
+    str | None, typer.Option("--call-col", help="Turn tables: the column with the call id.")
+]
+SpeakerCol = Annotated[
+    str | None, typer.Option("--speaker-col", help="Turn tables: the column with the speaker.")
+]
+TextCol = Annotated[
+    str | None, typer.Option("--text-col", help="Turn tables: the column with the text.")
+]
+AgentSpeaker = Annotated[
+    str | None,
+    typer.Option("--agent-speaker", help="The speaker label that is the agent (no guessing)."),
 ]
 ModelOpt = Annotated[
     Path | None,
@@ -92,6 +106,10 @@ def signals_cli(
         str | None, typer.Option("--output", "-o", help="Write .jsonl or .csv (- for stdout).")
     ] = None,
     fmt: FormatOpt = None,
+    call_col: CallCol = None,
+    speaker_col: SpeakerCol = None,
+    text_col: TextCol = None,
+    agent_speaker: AgentSpeaker = None,
     lexicon: LexiconOpt = None,
     no_redact: NoRedact = False,
     on_error: Annotated[
@@ -99,10 +117,9 @@ def signals_cli(
     ] = "skip",
 ) -> None:
     """List the warning signs in calls, with evidence. No model needed."""
-    from .readers import read_transcripts
-
+    naming = (call_col, speaker_col, text_col, agent_speaker)
     skipped = SkipLog()
-    calls = read_transcripts(inputs, format=fmt, on_error=on_error, skipped=skipped)
+    calls = _read(inputs, fmt, naming, on_error=on_error, skipped=skipped)
     frame = find_signals(calls, lexicon=load_lexicon(lexicon), redact_quotes=not no_redact)
     if output:
         from .output import write_frames
@@ -131,6 +148,10 @@ def train_cli(
     output: Annotated[Path, typer.Option("--output", "-o", help="Model directory to write.")],
     label: Annotated[str, typer.Option(help="Field holding the label.")] = "escalated",
     fmt: FormatOpt = None,
+    call_col: CallCol = None,
+    speaker_col: SpeakerCol = None,
+    text_col: TextCol = None,
+    agent_speaker: AgentSpeaker = None,
     lexicon: LexiconOpt = None,
     cv: Annotated[int, typer.Option(min=2, help="Cross-validation folds.")] = 5,
     group: Annotated[
@@ -146,10 +167,9 @@ def train_cli(
     on_error: Annotated[OnError, typer.Option(help="fail on bad calls, or skip them.")] = "fail",
 ) -> None:
     """Train a model on labeled calls, print cross-validated metrics, save it."""
-    from .readers import read_transcripts
-
+    naming = (call_col, speaker_col, text_col, agent_speaker)
     skipped = SkipLog()
-    calls = read_transcripts(inputs, format=fmt, label=label, on_error=on_error, skipped=skipped)
+    calls = _read(inputs, fmt, naming, label=label, on_error=on_error, skipped=skipped)
     model = train(
         calls,
         label=label,
@@ -192,13 +212,17 @@ def evaluate_cli(
         typer.Option(min=0.0001, max=0.9999, help="Your escalation rate: shift risks to it."),
     ] = None,
     fmt: FormatOpt = None,
+    call_col: CallCol = None,
+    speaker_col: SpeakerCol = None,
+    text_col: TextCol = None,
+    agent_speaker: AgentSpeaker = None,
 ) -> None:
     """Measure a model on labeled calls: ranking, calibration, bands, review budgets."""
+    naming = (call_col, speaker_col, text_col, agent_speaker)
     from .evaluation import evaluate, forecast_evaluation, write_report
-    from .readers import read_transcripts
 
     model = load_model(model_path)
-    calls = list(read_transcripts(inputs, format=fmt, label=model.label))
+    calls = list(_read(inputs, fmt, naming, label=model.label))
     if forecast:
         result = forecast_evaluation(calls, model, prior=prior)
         if as_json:
@@ -320,19 +344,20 @@ def score_cli(
     ] = None,
     top: Annotated[int, typer.Option(help="Riskiest calls to show with evidence.")] = 10,
     fmt: FormatOpt = None,
+    call_col: CallCol = None,
+    speaker_col: SpeakerCol = None,
+    text_col: TextCol = None,
+    agent_speaker: AgentSpeaker = None,
     no_redact: NoRedact = False,
     on_error: Annotated[
         OnError, typer.Option(help="skip bad calls (count them) or fail.")
     ] = "skip",
 ) -> None:
     """Score calls: one row per call in input order, with reasons and evidence."""
-    from .readers import read_transcripts
-
+    naming = (call_col, speaker_col, text_col, agent_speaker)
     model = load_model(model_path)
     report = BatchReport()
-    calls = read_transcripts(
-        inputs, format=fmt, label=model.label, on_error=on_error, skipped=report.skipped
-    )
+    calls = _read(inputs, fmt, naming, label=model.label, on_error=on_error, skipped=report.skipped)
     frames: Iterable[pd.DataFrame] = score_batches(
         calls,
         model,
@@ -393,16 +418,20 @@ def coach_cli(
         int, typer.Option(min=1, help="Agents with fewer calls are grouped as 'other'.")
     ] = 10,
     fmt: FormatOpt = None,
+    call_col: CallCol = None,
+    speaker_col: SpeakerCol = None,
+    text_col: TextCol = None,
+    agent_speaker: AgentSpeaker = None,
     on_error: Annotated[
         OnError, typer.Option(help="skip bad calls (count them) or fail.")
     ] = "skip",
 ) -> None:
     """Coaching report: each agent's phrasing habits against the team, what they do to
     escalation odds, quoted examples and better phrasings."""
+    naming = (call_col, speaker_col, text_col, agent_speaker)
     import os
 
     from .coaching import coach
-    from .readers import read_transcripts
 
     salt = None
     if pseudonymise:
@@ -411,9 +440,7 @@ def coach_cli(
             raise typer.BadParameter(f"--pseudonymise needs a secret salt in ${SALT_ENV}")
     model = load_model(model_path)
     skipped = SkipLog()
-    calls = read_transcripts(
-        inputs, format=fmt, label=model.label, on_error=on_error, skipped=skipped
-    )
+    calls = _read(inputs, fmt, naming, label=model.label, on_error=on_error, skipped=skipped)
     report = coach(
         calls,
         model,
@@ -451,14 +478,17 @@ def explain_cli(
         str | None, typer.Option("--call-id", help="Which call (default: first).")
     ] = None,
     fmt: FormatOpt = None,
+    call_col: CallCol = None,
+    speaker_col: SpeakerCol = None,
+    text_col: TextCol = None,
+    agent_speaker: AgentSpeaker = None,
     no_redact: NoRedact = False,
 ) -> None:
     """Show one call turn by turn, evidence highlighted, with its risk and reasons."""
-    from .readers import read_transcripts
-
+    naming = (call_col, speaker_col, text_col, agent_speaker)
     model = load_model(model_path)
     view = explain(
-        read_transcripts(input_, format=fmt, label=model.label),
+        _read(input_, fmt, naming, label=model.label),
         model,
         call_id=call_id,
         redact=not no_redact,
@@ -535,6 +565,24 @@ def _parse_share(text: str) -> float:
     if not 0 < value <= 1:
         raise typer.BadParameter(f"{text!r}: the share must be above 0 and at most 100%")
     return value
+
+
+def _read(
+    inputs: Any,
+    fmt: Format | None,
+    naming: tuple[str | None, str | None, str | None, str | None],
+    **options: Any,
+) -> Iterable[Any]:
+    """Read with the shared input options: (--call-col, --speaker-col, --text-col,
+    --agent-speaker) and whatever else the command passes."""
+    from .readers import read_transcripts
+
+    call, speaker, text, agent_speaker = naming
+    names = {"call_id": call, "speaker": speaker, "text": text}
+    columns = {ours: theirs for ours, theirs in names.items() if theirs}
+    return read_transcripts(
+        inputs, format=fmt, columns=columns, agent_speaker=agent_speaker, **options
+    )
 
 
 def _finish(skipped: SkipLog) -> None:

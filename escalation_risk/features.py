@@ -29,7 +29,7 @@ SIGNAL_COLUMNS = tuple(f"sig_{f}_{p}" for f in FAMILY_IDS for p in POSITIONS)
 # takes turns, so length mostly tells the model what happened after the decision point, and it
 # made short calls look safe whatever was said. Dropping it cost nothing in cross-validation.
 STRUCTURE_COLUMNS = ("customer_share", "last_customer_words_log")
-_ROLE_TAG = {"customer": "c", "agent": "a", "unknown": "u"}
+_ROLE_TAG = {"customer": "c", "agent": "a", "system": "s", "unknown": "u"}
 LATE_FRACTION = 2 / 3
 
 

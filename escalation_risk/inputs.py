@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from .errors import InputError, OnError, SkipLog
-from .readers import parse_label, read_transcripts
+from .readers import TURN_COLUMNS, parse_label, read_transcripts
+from .speakers import resolve_roles
 from .transcripts import Transcript, Turn
-
-TURN_COLUMNS = ("call_id", "speaker", "text")
 
 
 def as_transcripts(
@@ -46,19 +45,35 @@ def frame_to_transcripts(
     label: str = "escalated",
     on_error: OnError = "fail",
     skipped: SkipLog | None = None,
+    columns: Mapping[str, str] | None = None,
+    source: str = "<DataFrame>",
+    agent_speaker: str | None = None,
 ) -> Iterator[Transcript]:
     """A DataFrame with one row per turn (``call_id, speaker, text`` + call metadata).
 
     Rows of a call stay in frame order; calls come out in order of first appearance.
+    ``columns`` maps our names to yours (``{"speaker": "participant"}``); speakers that are not
+    roles get them inferred (``agent_speaker`` names the agent instead).
 
     >>> df = pd.DataFrame({"call_id": ["A", "A"], "speaker": ["agent", "customer"],
     ...                    "text": ["Hello", "Hi"], "queue": ["billing", "billing"]})
     >>> [(c.call_id, len(c.turns), dict(c.metadata)) for c in frame_to_transcripts(df)]
     [('A', 2, {'queue': 'billing'})]
     """
+    if columns:
+        frame = frame.rename(columns={v: k for k, v in columns.items()})
     missing = [c for c in TURN_COLUMNS if c not in frame.columns]
     if missing:
-        raise InputError(f"DataFrame lacks column(s) {', '.join(missing)}", source="<DataFrame>")
+        theirs = [dict(columns or {}).get(c, c) for c in missing]
+        raise InputError(f"lacks column(s) {', '.join(theirs)}", source=source)
+    yield from resolve_roles(
+        _frame_calls(frame, label, on_error, skipped, source), agent_speaker=agent_speaker
+    )
+
+
+def _frame_calls(
+    frame: pd.DataFrame, label: str, on_error: OnError, skipped: SkipLog | None, source: str
+) -> Iterator[Transcript]:
     log = skipped if skipped is not None else SkipLog()
     extra = [c for c in frame.columns if c not in TURN_COLUMNS]
     for call_id, group in frame.groupby("call_id", sort=False):
@@ -77,12 +92,12 @@ def frame_to_transcripts(
         if not any(t.text.strip() for t in turns):
             problem = "no text in any turn"
         if problem:
-            bad = InputError(problem, source="<DataFrame>", call_id=str(call_id))
+            bad = InputError(problem, source=source, call_id=str(call_id))
             if on_error == "fail":
                 raise bad
             log.add(bad)
             continue
-        yield Transcript(str(call_id), turns, meta, value, source="<DataFrame>")
+        yield Transcript(str(call_id), turns, meta, value, source=source)
 
 
 def _plain(value: Any) -> Any:

@@ -1,7 +1,12 @@
-"""One streaming reader for every transcript source: JSONL, CSV and plain text.
+"""One reader for every transcript source: our JSONL, CSV/TSV/Parquet turn tables, plain text,
+vendor JSON (Amazon Transcribe Call Analytics, Contact Lens, Google CCAI, Twilio, Genesys,
+Whisper), WebVTT and SRT captions. The format is detected from content (suffix as a hint) or
+forced with ``format``.
 
-Calls are yielded one at a time, never loaded whole, so a batch of any size stays in flat memory.
-Bad calls raise :class:`InputError` (``on_error="fail"``) or are counted in a :class:`SkipLog`
+JSONL and CSV are streamed call by call, so a batch of any size stays in flat memory; vendor
+documents and captions hold one call per file and are read whole. Calls whose speakers are names
+or diarization labels get their roles inferred (:mod:`escalation_risk.speakers`). Bad calls
+raise :class:`InputError` (``on_error="fail"``) or are counted in a :class:`SkipLog`
 (``on_error="skip"``).
 """
 
@@ -9,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import dataclasses
 import io
 import json
 import logging
@@ -16,21 +22,43 @@ import re
 import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import IO, Any, Literal
+from typing import IO, Any, Literal, get_args
 
 from .errors import InputError, OnError, SkipLog
+from .speakers import resolve_roles
+from .subtitles import CaptionError, parse_captions
 from .transcripts import Transcript, Turn
+from .vendors import PARSERS, detect_document, parse_document
 
-Format = Literal["jsonl", "csv", "txt"]
-FORMATS: tuple[str, ...] = ("jsonl", "csv", "txt")
+Format = Literal[
+    "jsonl",
+    "csv",
+    "txt",
+    "parquet",
+    "json",
+    "vtt",
+    "srt",
+    "aws-transcribe",
+    "contact-lens",
+    "google-ccai",
+    "twilio",
+    "genesys",
+    "whisper",
+]
+FORMATS: tuple[str, ...] = get_args(Format)
+TURN_COLUMNS = ("call_id", "speaker", "text")
 _SUFFIXES: dict[str, Format] = {
     ".jsonl": "jsonl",
     ".ndjson": "jsonl",
-    ".json": "jsonl",
+    ".json": "json",
     ".csv": "csv",
     ".tsv": "csv",
     ".txt": "txt",
+    ".vtt": "vtt",
+    ".srt": "srt",
+    ".parquet": "parquet",
 }
+_WHOLE_FILE_LIMIT = 256 * 1024 * 1024  # a vendor document or caption file is one call
 _SPEAKER_LINE = re.compile(r"^\s*([A-Za-z][\w .'-]{0,30}?)\s*:\s?(.*)$")
 _TRUE = {"1", "true", "yes", "y", "t"}
 _FALSE = {"0", "false", "no", "n", "f"}
@@ -46,15 +74,20 @@ def read_transcripts(
     label: str = "escalated",
     on_error: OnError = "fail",
     skipped: SkipLog | None = None,
+    columns: dict[str, str] | None = None,
+    agent_speaker: str | None = None,
 ) -> Iterator[Transcript]:
     """Yield the calls in ``sources`` (files, directories, or ``-`` for stdin), in order.
 
     Parameters
     ----------
-    sources: one path or several; a directory yields its transcript files in name order.
-    format: ``jsonl``, ``csv`` or ``txt``; detected from suffix and content when None.
+    sources: one path or several; a directory yields its transcript files in name order,
+        whatever their formats.
+    format: one of :data:`FORMATS`; detected from content (and suffix) when None.
     label: the field holding the escalation label (bool, 0/1 or true/false); optional.
     on_error: ``fail`` raises the first :class:`InputError`; ``skip`` counts it in ``skipped``.
+    columns: for turn tables, our column name -> yours, e.g. ``{"speaker": "participant"}``.
+    agent_speaker: the speaker label that is the agent, instead of inferring it.
 
     >>> calls = read_transcripts(io.StringIO('{"call_id": "C1", "turns": '
     ...     '[{"speaker": "Caller", "text": "Third time calling."}]}\\n'))
@@ -64,13 +97,23 @@ def read_transcripts(
     if format is not None and format not in FORMATS:
         raise ValueError(f"unknown format {format!r}; choose one of {', '.join(FORMATS)}")
     log_ = skipped if skipped is not None else SkipLog()
+    options = _Options(format, label, on_error, log_, columns or {})
     for item in _expand(sources):
         try:
-            yield from _read_one(item, format, label, on_error, log_)
+            yield from resolve_roles(_read_one(item, options), agent_speaker=agent_speaker)
         except InputError as err:
             if on_error == "fail":
                 raise
             log_.add(err)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Options:
+    format: Format | None
+    label: str
+    on_error: OnError
+    skipped: SkipLog
+    columns: dict[str, str]
 
 
 def _expand(sources: Source | Iterable[Source] | io.IOBase) -> Iterator[Any]:
@@ -84,7 +127,8 @@ def _expand(sources: Source | Iterable[Source] | io.IOBase) -> Iterator[Any]:
         if path.is_dir():
             files = sorted(p for p in path.iterdir() if p.suffix.lower() in _SUFFIXES)
             if not files:
-                raise InputError("directory holds no .jsonl, .csv or .txt files", source=str(path))
+                known = ", ".join(sorted(_SUFFIXES))
+                raise InputError(f"directory holds no transcript files ({known})", source=str(path))
             yield from files
         elif path.exists():
             yield path
@@ -92,26 +136,107 @@ def _expand(sources: Source | Iterable[Source] | io.IOBase) -> Iterator[Any]:
             raise InputError("no such file or directory", source=str(path))
 
 
-def _read_one(
-    item: Any, format: Format | None, label: str, on_error: OnError, skipped: SkipLog
-) -> Iterator[Transcript]:
+def _read_one(item: Any, options: _Options) -> Iterator[Transcript]:
+    name = _name(item)
+    if options.format == "parquet" or (
+        options.format is None and isinstance(item, Path) and _is_parquet(item)
+    ):
+        yield from _read_parquet(item, name, options)
+        return
     name, opened = _open(item)
     with opened as stream:
         lines = _decoded_lines(stream, name)
         first = next(lines, None)
+        while first is not None and not first[1].strip():
+            first = next(lines, None)
         if first is None:
             raise InputError("empty file", source=name)
-        fmt = format or _detect(name, first[1])
+        fmt = options.format or _detect(name, first[1])
         lines = _chain(first, lines)
-        parse = {"jsonl": _parse_jsonl, "csv": _parse_csv, "txt": _parse_txt}[fmt]
-        stem = "stdin" if name == "<stdin>" else Path(name).stem
-        for call in parse(lines, name, stem, label):
+        stem = "stdin" if name in ("<stdin>", "<stream>") else Path(name).stem
+        if fmt in ("jsonl", "csv", "txt"):
+            parse = {"jsonl": _parse_jsonl, "csv": _parse_csv, "txt": _parse_txt}[fmt]
+            calls = parse(lines, name, stem, options)
+        else:
+            calls = _parse_whole(fmt, lines, name, stem)
+        for call in calls:
             if isinstance(call, InputError):
-                if on_error == "fail":
+                if options.on_error == "fail":
                     raise call
-                skipped.add(call)
+                options.skipped.add(call)
             else:
                 yield call
+
+
+def _name(item: Any) -> str:
+    if isinstance(item, io.IOBase):
+        return "<stream>"
+    return "<stdin>" if str(item) == "-" else str(item)
+
+
+def _is_parquet(path: Path) -> bool:
+    if path.suffix.lower() == ".parquet":
+        return True
+    with contextlib.suppress(OSError), open(path, "rb") as handle:
+        return handle.read(4) == b"PAR1"
+    return False
+
+
+def _read_parquet(item: Any, name: str, options: _Options) -> Iterator[Transcript]:
+    import pandas as pd
+
+    from .inputs import frame_to_transcripts
+
+    try:
+        frame = pd.read_parquet(item)
+    except ImportError:
+        raise InputError(
+            "reading Parquet needs pyarrow: pip install pyarrow", source=name
+        ) from None
+    except Exception as err:  # pyarrow raises its own types for broken files
+        raise InputError(
+            f"not a readable Parquet file ({type(err).__name__})", source=name
+        ) from None
+    yield from frame_to_transcripts(
+        frame,
+        label=options.label,
+        on_error=options.on_error,
+        skipped=options.skipped,
+        columns=options.columns,
+        source=name,
+    )
+
+
+def _parse_whole(
+    fmt: str, lines: Iterator[tuple[int, str]], name: str, stem: str
+) -> Iterator[Transcript | InputError]:
+    """A file that is one document: vendor JSON or captions."""
+    if fmt in ("vtt", "srt"):
+        try:
+            turns = parse_captions(lines, webvtt=fmt == "vtt")
+        except CaptionError as err:
+            raise InputError(f"not valid {fmt.upper()}: {err}", source=name) from None
+        if not turns:
+            raise InputError(f"no cues in this {fmt.upper()} file", source=name)
+        yield Transcript(stem, tuple(turns), {}, None, source=name, line=1)
+        return
+    text = "".join(line for _, line in lines)
+    if len(text) > _WHOLE_FILE_LIMIT:
+        raise InputError("JSON document over 256 MB; split it into one file per call", source=name)
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise InputError(
+            f"invalid JSON ({err.msg}) at line {err.lineno} column {err.colno}",
+            source=name,
+            line=err.lineno,
+        ) from None
+    kind = detect_document(doc) if fmt == "json" else fmt
+    if kind is None:
+        raise InputError(
+            "JSON of an unknown shape; pass --format " + "|".join(sorted(PARSERS)), source=name
+        )
+    yield from parse_document(doc, kind, name, stem)
 
 
 def _open(item: Any) -> tuple[str, contextlib.AbstractContextManager[Iterable[bytes]]]:
@@ -148,17 +273,28 @@ def _chain(first: tuple[int, str], rest: Iterator[tuple[int, str]]) -> Iterator[
 
 
 def _detect(name: str, first_line: str) -> Format:
+    """The format from the first non-blank line, with the suffix deciding ties."""
     suffix = Path(name).suffix.lower()
-    if suffix in _SUFFIXES:
+    head = first_line.lstrip("\ufeff").strip()
+    if head.startswith("WEBVTT"):
+        return "vtt"
+    if suffix in (".vtt", ".srt"):
         return _SUFFIXES[suffix]
-    head = first_line.lstrip()
-    if head.startswith("{"):
-        return "jsonl"
+    if head.startswith("{") or head.startswith("["):
+        try:
+            row = json.loads(head)
+        except json.JSONDecodeError:
+            return "json"  # a document spread over several lines
+        return "jsonl" if isinstance(row, dict) and "turns" in row else "json"
+    if suffix in _SUFFIXES and suffix != ".json":
+        return _SUFFIXES[suffix]
+    if head.isdigit():
+        return "srt"
     if _SPEAKER_LINE.match(head) and "," not in head.split(":", 1)[0]:
         return "txt"
     if "," in head or "\t" in head:
         return "csv"
-    raise InputError("cannot tell the format; pass --format jsonl|csv|txt", source=name)
+    raise InputError("cannot tell the format; pass --format " + "|".join(FORMATS), source=name)
 
 
 def parse_label(value: Any) -> bool | None:
@@ -196,8 +332,9 @@ def _make_call(
 
 
 def _parse_jsonl(
-    lines: Iterator[tuple[int, str]], name: str, stem: str, label: str
+    lines: Iterator[tuple[int, str]], name: str, stem: str, options: _Options
 ) -> Iterator[Transcript | InputError]:
+    label = options.label
     for number, text in lines:
         if not text.strip():
             continue
@@ -255,30 +392,34 @@ def _parse_speaker_lines(text: str) -> list[Turn]:
 
 
 def _parse_txt(
-    lines: Iterator[tuple[int, str]], name: str, stem: str, label: str
+    lines: Iterator[tuple[int, str]], name: str, stem: str, options: _Options
 ) -> Iterator[Transcript | InputError]:
     text = "".join(line for _, line in lines)
-    yield _make_call(stem, _parse_speaker_lines(text), {}, label, name, 1)
+    yield _make_call(stem, _parse_speaker_lines(text), {}, options.label, name, 1)
 
 
 def _parse_csv(
-    lines: Iterator[tuple[int, str]], name: str, stem: str, label: str
+    lines: Iterator[tuple[int, str]], name: str, stem: str, options: _Options
 ) -> Iterator[Transcript | InputError]:
     first = next(lines)
     delimiter = (
         "\t" if name.lower().endswith(".tsv") or first[1].count("\t") > first[1].count(",") else ","
     )
     reader = csv.DictReader((line for _, line in _chain(first, lines)), delimiter=delimiter)
-    columns = [c.strip() for c in (reader.fieldnames or [])]
+    theirs = {v: k for k, v in options.columns.items()}
+    columns = [theirs.get(c.strip(), c.strip()) for c in (reader.fieldnames or [])]
     reader.fieldnames = columns
+    label = options.label
     if "transcript" in columns:
         yield from _csv_calls(reader, name, stem, label)
-    elif {"call_id", "speaker", "text"} <= set(columns):
+    elif set(TURN_COLUMNS) <= set(columns):
         yield from _csv_turn_rows(reader, name, label)
     else:
+        wanted = ", ".join(options.columns.get(c, c) for c in TURN_COLUMNS)
         raise InputError(
-            "CSV needs columns call_id, speaker, text (one row per turn) "
-            f"or a 'transcript' column (one row per call); found {', '.join(columns) or 'none'}",
+            f"CSV needs columns {wanted} (one row per turn; rename with --call-col, "
+            "--speaker-col, --text-col) or a 'transcript' column (one row per call); found "
+            f"{', '.join(c.strip() for c in reader.fieldnames) or 'none'}",
             source=name,
             line=1,
         )

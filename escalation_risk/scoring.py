@@ -17,9 +17,10 @@ from .inputs import as_transcripts
 from .lexicon import FAMILY_IDS
 from .metrics import review_order
 from .model import OUTPUT_SCHEMA_VERSION, EscalationModel, evidence_records, reasons_for
+from .speakers import LOW_CONFIDENCE
 from .transcripts import Transcript
 
-DEFAULT_KEEP = ("agent_id", "queue", "started_at")
+DEFAULT_KEEP = ("agent_id", "queue", "started_at", "agent_speaker", "role_confidence")
 BASE_COLUMNS = ("call_id", "risk", "band", "signals", "reasons", "evidence", "schema_version")
 
 
@@ -30,6 +31,7 @@ class BatchReport:
     skipped: SkipLog = field(default_factory=SkipLog)
     scored: int = 0
     duplicate_ids: int = 0
+    low_role_confidence: int = 0
     _seen: set[str] = field(default_factory=set, repr=False)
 
     def saw(self, call_id: str) -> None:
@@ -41,6 +43,11 @@ class BatchReport:
         parts = [f"scored {self.scored} call(s)", f"skipped {self.skipped.count}"]
         if self.duplicate_ids:
             parts.append(f"{self.duplicate_ids} duplicate call id(s) scored again")
+        if self.low_role_confidence:
+            parts.append(
+                f"{self.low_role_confidence} call(s) with the agent guessed at low confidence "
+                "(see role_confidence; --agent-speaker sets it)"
+            )
         return ", ".join(parts)
 
 
@@ -63,7 +70,8 @@ def score(
     ----------
     data: transcripts, path(s), or a DataFrame with one row per turn (``call_id, speaker, text``).
     model: an :class:`EscalationModel`; None loads the bundled default model.
-    keep: metadata columns to carry over; None keeps ``agent_id, queue, started_at`` when present.
+    keep: metadata columns to carry over; None keeps ``agent_id, queue, started_at`` and the
+        inferred ``agent_speaker, role_confidence`` when present.
     redact: quote evidence with digit runs replaced by ``[NUM]`` (the default).
     prior: the escalation rate of these calls, when it differs from the training data's:
         risks are moved to it (Bayes' rule on the odds) and bands chosen again for it.
@@ -154,6 +162,8 @@ def score_batches(
             columns = [k for k in DEFAULT_KEEP if any(k in c.metadata for c in batch)]
         for call in batch:
             report.saw(call.call_id)
+            if call.metadata.get("role_confidence", 1.0) < LOW_CONFIDENCE:
+                report.low_role_confidence += 1
         frame = score_calls(
             batch, model, keep=columns, redact=redact, prior=prior, thresholds=thresholds
         )

@@ -6,16 +6,22 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-Role = Literal["agent", "customer", "unknown"]
+Role = Literal["agent", "customer", "system", "unknown"]
 
 _ROLE_ALIASES: dict[str, Role] = {
     "agent": "agent",
+    "automated_agent": "agent",
+    "human_agent": "agent",
+    "internal": "agent",
     "rep": "agent",
     "csr": "agent",
     "representative": "agent",
     "customer": "customer",
     "caller": "customer",
     "client": "customer",
+    "end_user": "customer",
+    "external": "customer",
+    "system": "system",
 }
 
 
@@ -30,15 +36,22 @@ def role_of(speaker: str) -> Role:
 
 @dataclass(frozen=True)
 class Turn:
-    """One speaker turn: who spoke (label and role) and what they said."""
+    """One speaker turn: who spoke (label and role), what they said, and when if known.
+
+    ``start_ms``/``end_ms`` are offsets from the start of the call; ``meta`` keeps what a vendor
+    adds (sentiment, loudness, absolute time) as data, never as model features.
+    """
 
     speaker: str
     text: str
     role: Role
+    start_ms: float | None = None
+    end_ms: float | None = None
+    meta: Mapping[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def from_speaker(cls, speaker: str, text: str) -> Turn:
-        return cls(speaker=speaker, text=text, role=role_of(speaker))
+    def from_speaker(cls, speaker: str, text: str, **timing: Any) -> Turn:
+        return cls(speaker=speaker, text=text, role=role_of(speaker), **timing)
 
 
 @dataclass(frozen=True)
