@@ -10,7 +10,7 @@ import heapq
 import json
 import logging
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated, Any
@@ -343,6 +343,13 @@ def score_cli(
         float | None, typer.Option(min=0.0, max=1.0, help="Score only this share of turns.")
     ] = None,
     top: Annotated[int, typer.Option(help="Riskiest calls to show with evidence.")] = 10,
+    sort: Annotated[
+        bool,
+        typer.Option("--sort", help="Write riskiest first (holds the whole result in memory)."),
+    ] = False,
+    jobs: Annotated[
+        int, typer.Option("--jobs", "-j", min=0, help="Worker processes; 0 = every core.")
+    ] = 0,
     fmt: FormatOpt = None,
     call_col: CallCol = None,
     speaker_col: SpeakerCol = None,
@@ -354,6 +361,10 @@ def score_cli(
     ] = "skip",
 ) -> None:
     """Score calls: one row per call in input order, with reasons and evidence."""
+    import os
+    import time
+
+    started = time.perf_counter()
     naming = (call_col, speaker_col, text_col, agent_speaker)
     model = load_model(model_path)
     report = BatchReport()
@@ -369,13 +380,17 @@ def score_cli(
         upto_fraction=upto_fraction,
         on_error=on_error,
         report=report,
+        jobs=jobs or os.cpu_count() or 1,
     )
-    if review_budget:
-        frames = [
-            apply_review_budget(
-                pd.concat(list(frames), ignore_index=True), _parse_share(review_budget)
-            )
-        ]
+    if err.is_terminal:
+        frames = _with_progress(frames)
+    if review_budget or sort:
+        whole = pd.concat(list(frames), ignore_index=True)
+        if review_budget:
+            whole = apply_review_budget(whole, _parse_share(review_budget))
+        if sort:
+            whole = whole.sort_values(["risk", "call_id"], ascending=[False, True], kind="stable")
+        frames = [whole.reset_index(drop=True)]
     if output:
         from .output import write_frames
 
@@ -393,8 +408,29 @@ def score_cli(
                 del records[-dropped]
     if output != "-":
         _print_riskiest([records[-p] for _, p in sorted(riskiest, key=lambda t: (-t[0], -t[1]))])
-    err.print(report.summary() + (f"; written to {output}" if output and output != "-" else ""))
+    seconds = time.perf_counter() - started
+    speed = f" in {seconds:.1f} s ({report.scored / seconds:.0f} calls/s)" if seconds > 0 else ""
+    where = f"; written to {output}" if output and output != "-" else ""
+    err.print(report.summary() + speed + where)
     _finish(report.skipped)
+
+
+def _with_progress(frames: Iterable[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+    """Frames passed through, with a live count and calls/s on stderr (terminals only)."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    columns = (SpinnerColumn(), TextColumn("{task.completed} calls scored, {task.fields[rate]}"))
+    # No refresh thread: worker processes are forked while this runs.
+    bar = Progress(*columns, TimeElapsedColumn(), console=err, transient=True, auto_refresh=False)
+    with bar as progress:
+        task = progress.add_task("score", total=None, rate="…")
+        for frame in frames:
+            progress.advance(task, len(frame))
+            elapsed = progress.tasks[0].elapsed or 0.0
+            done = progress.tasks[0].completed
+            progress.update(task, rate=f"{done / elapsed:.0f} calls/s" if elapsed else "…")
+            progress.refresh()
+            yield frame
 
 
 @app.command("coach")

@@ -121,11 +121,26 @@ def weight_signals(frame: pd.DataFrame, weight: float) -> pd.DataFrame:
 
 def _words(norms: Sequence[str]) -> list[tuple[int, str]]:
     """(token index, word) for the tokens that count as words (punctuation dropped)."""
-    return [
-        (i, n.replace(":", "").replace(" ", ""))
-        for i, n in enumerate(norms)
-        if n == NUM_NORM or any(ch.isalnum() for ch in n)
-    ]
+    out = []
+    for i, n in enumerate(norms):
+        word = _WORD_OF.get(n)
+        if word is None:
+            if len(_WORD_OF) > _CACHE_LIMIT:  # odd tokens (ids, typos) must not grow it forever
+                _WORD_OF.clear()
+            word = _WORD_OF[n] = _word_of(n)
+        if word:
+            out.append((i, word))
+    return out
+
+
+_CACHE_LIMIT = 200_000
+_WORD_OF: dict[str, str] = {}  # norm -> feature word ("" for punctuation); norms recur a lot
+
+
+def _word_of(norm: str) -> str:
+    if norm == NUM_NORM or any(ch.isalnum() for ch in norm):
+        return norm.replace(":", "").replace(" ", "")
+    return ""
 
 
 def _grams(norms: Sequence[str]) -> list[str]:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import spacy
+from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.language import Language
 
 from .errors import InputError
@@ -231,27 +232,78 @@ class PatternIndex:
 
     def __init__(self, lexicon: Lexicon) -> None:
         self.lexicon = lexicon
-        self._by_first: dict[str, list[tuple[str, tuple[Slot, ...]]]] = {}
+        # One head per way a pattern can start: (pattern id, first words, what must follow).
+        self._heads: list[tuple[str, frozenset[str], tuple[Slot, ...]]] = []
+        # Per head, the word sets a match needs one word of each. The rarest is the head's
+        # anchor (indexed below); the others are checked per turn, so most heads are never tried.
+        self._required: list[list[frozenset[str]]] = []
+        self._anchored: dict[str, set[int]] = {}
+        self._order = {entry["id"]: i for i, entry in enumerate(lexicon.entries)}
         for entry in lexicon.entries:
             try:
                 slots = compile_pattern(entry["pattern"], lexicon.defines)
             except ValueError as err:
                 raise InputError(f"lexicon pattern {entry['id']}: {err}") from None
             for first, rest in _heads(slots):
-                for word in first:
-                    self._by_first.setdefault(word, []).append((entry["id"], rest))
+                number = len(self._heads)
+                # rarest first, so a turn that cannot match is usually told by the first check
+                required = sorted([first, *_required(rest)], key=_commonness)
+                self._heads.append((entry["id"], first, rest))
+                self._required.append(required[1:])
+                for word in required[0]:
+                    self._anchored.setdefault(word, set()).add(number)
 
-    def find(self, norms: list[str] | tuple[str, ...]) -> list[tuple[str, int, int]]:
-        """(pattern id, start, end) for the longest match of each pattern at each start."""
-        found: list[tuple[str, int, int]] = []
-        for start, norm in enumerate(norms):
-            best: dict[str, int] = {}
-            for key, rest in self._by_first.get(norm, ()):
-                end = max(_ends(rest, 0, norms, start + 1), default=-1)
-                if end > best.get(key, -1):
-                    best[key] = end
-            found.extend((key, start, end) for key, end in best.items())
-        return found
+    def find(self, norms: Sequence[str]) -> list[tuple[str, int, int]]:
+        """(pattern id, start, end) for the longest match of each pattern at each start,
+        ordered by start and then by the pattern's place in the lexicon."""
+        vocabulary = set(norms)
+        candidates: set[int] = set()
+        for word in vocabulary:
+            candidates.update(self._anchored.get(word, ()))
+        positions: dict[str, list[int]] = {}
+        for i, word in enumerate(norms):
+            positions.setdefault(word, []).append(i)
+        best: dict[tuple[str, int], int] = {}
+        for number in candidates:
+            if any(words.isdisjoint(vocabulary) for words in self._required[number]):
+                continue
+            key, first, rest = self._heads[number]
+            for word in first & vocabulary:
+                for start in positions[word]:
+                    end = max(_ends(rest, 0, norms, start + 1), default=-1)
+                    if end > best.get((key, start), -1):
+                        best[(key, start)] = end
+        ordered = sorted(best, key=lambda ks: (ks[1], self._order[ks[0]]))
+        return [(key, start, best[(key, start)]) for key, start in ordered]
+
+
+def _commonness(words: frozenset[str]) -> int:
+    """How often a turn holds one of ``words``, roughly: stop words and short forms count 1,000."""
+    return sum(1000 if w in STOP_WORDS or len(w) <= 3 else 1 for w in words)
+
+
+def _required(rest: tuple[Slot, ...]) -> list[frozenset[str]]:
+    """For each required slot of ``rest``, the words a match must hold one of.
+
+    A slot of one word sequence needs each of its fixed words. A slot of alternatives is
+    required when none of them is empty or all wildcards; it needs one of the first fixed words
+    of its alternatives.
+    """
+    out = []
+    for slot in rest:
+        if len(slot) == 1:  # one word sequence: every fixed word of it is needed
+            out += [w for w in slot[0] if w is not ANY]
+            continue
+        words: set[str] = set()
+        for alt in slot:
+            fixed = [w for w in alt if w is not ANY]
+            if not fixed:
+                words = set()
+                break
+            words |= fixed[0]
+        if words:
+            out.append(frozenset(words))
+    return out
 
 
 def _heads(slots: tuple[Slot, ...]) -> Iterator[tuple[frozenset[str], tuple[Slot, ...]]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import itertools
 import math
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -141,10 +142,14 @@ def score_batches(
     on_error: OnError = "skip",
     report: BatchReport | None = None,
     batch_size: int = 512,
+    jobs: int = 1,
 ) -> Iterator[pd.DataFrame]:
     """Stream scores batch by batch, so any number of calls runs in flat memory.
 
     The metadata columns are fixed by the first batch (``keep`` names them explicitly).
+    ``jobs`` > 1 scores batches in that many worker processes (the model is sent to each
+    worker once); the output order stays the input order. Input that fits in one batch is
+    scored here: starting workers would cost more than it saves.
     """
     from .persistence import load_model
 
@@ -157,18 +162,80 @@ def score_batches(
         calls = (truncate(c, upto_turn=upto_turn, upto_fraction=upto_fraction) for c in calls)
     thresholds = thresholds if thresholds is not None else model.thresholds_for(prior)
     columns: list[str] | None = list(keep) if keep is not None else None
-    for batch in _batched(calls, batch_size):
-        if columns is None:
-            columns = [k for k in DEFAULT_KEEP if any(k in c.metadata for c in batch)]
-        for call in batch:
-            report.saw(call.call_id)
-            if call.metadata.get("role_confidence", 1.0) < LOW_CONFIDENCE:
-                report.low_role_confidence += 1
-        frame = score_calls(
-            batch, model, keep=columns, redact=redact, prior=prior, thresholds=thresholds
-        )
+
+    def counted(batches: Iterable[list[Transcript]]) -> Iterator[list[Transcript]]:
+        nonlocal columns
+        for batch in batches:
+            if columns is None:
+                columns = [k for k in DEFAULT_KEEP if any(k in c.metadata for c in batch)]
+            for call in batch:
+                report.saw(call.call_id)
+                if call.metadata.get("role_confidence", 1.0) < LOW_CONFIDENCE:
+                    report.low_role_confidence += 1
+            yield batch
+
+    batches = counted(_batched(calls, batch_size))
+    options: dict[str, Any] = {"redact": redact, "prior": prior, "thresholds": thresholds}
+    first = next(batches, None)
+    if first is None:
+        return
+    rest = _chain_first(first, batches)
+    if jobs > 1 and len(first) == batch_size:
+        frames = _score_in_workers(rest, model, jobs, lambda: columns or [], options)
+    else:
+        frames = (score_calls(b, model, keep=columns or [], **options) for b in rest)
+    for frame in frames:
         report.scored += len(frame)
         yield frame
+
+
+def _chain_first(
+    first: list[Transcript], rest: Iterator[list[Transcript]]
+) -> Iterator[list[Transcript]]:
+    yield first
+    yield from rest
+
+
+_WORKER_MODEL: list[EscalationModel] = []  # the model in a worker process, set once
+
+
+def _start_worker(model: EscalationModel) -> None:
+    _WORKER_MODEL[:] = [model]
+
+
+def _score_in_worker(
+    batch: list[Transcript], keep: list[str], options: dict[str, Any]
+) -> pd.DataFrame:
+    return score_calls(batch, _WORKER_MODEL[0], keep=keep, **options)
+
+
+def _score_in_workers(
+    batches: Iterator[list[Transcript]],
+    model: EscalationModel,
+    jobs: int,
+    keep: Any,
+    options: dict[str, Any],
+) -> Iterator[pd.DataFrame]:
+    """Batches scored by ``jobs`` processes, at most two batches per worker in flight (flat
+    memory), results yielded in input order."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    # fork where there is one: workers start at once with the package already imported, and
+    # scripts need no __main__ guard. Our own CLI runs no thread while forking (its progress
+    # bar refreshes by hand).
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    with ProcessPoolExecutor(
+        jobs, mp_context=context, initializer=_start_worker, initargs=(model,)
+    ) as pool:
+        pending: collections.deque[Any] = collections.deque()
+        for batch in batches:
+            pending.append(pool.submit(_score_in_worker, batch, keep(), options))
+            if len(pending) >= 2 * jobs:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
 
 
 def score_calls(

@@ -60,25 +60,30 @@ class SignalMatcher:
 
     def analyze(self, call: Transcript) -> AnalyzedCall:
         tokenizer: Any = nlp().tokenizer
-        docs = tokenizer.pipe(t.text for t in call.turns)
+        strings = nlp().vocab.strings
         tokens: list[tuple[str, ...]] = []
         offsets: list[tuple[tuple[int, int], ...]] = []
+        for turn, doc in zip(call.turns, tokenizer.pipe(t.text for t in call.turns), strict=True):
+            # Arrays, not Token objects: this loop runs for every turn of every call scored.
+            array = doc.to_array(_ATTRS).tolist() if len(doc) else []
+            spans = tuple((start, start + length) for _, start, length in array)
+            tokens.append(
+                _digits_as_num([_norm(strings, h) for h, _, _ in array], spans, turn.text)
+            )
+            offsets.append(spans)
         evidence: list[Evidence] = []
-        for index, (turn, doc) in enumerate(zip(call.turns, docs, strict=True)):
-            _mark_digits(doc)
-            norms = tuple(t.norm_ for t in doc)
-            tokens.append(norms)
-            offsets.append(tuple((t.idx, t.idx + len(t)) for t in doc))
-            for entry, start, end in match_norms(norms, turn.role, self._matcher):
-                span = doc[start:end]
-                quote = span.text
+        for index, turn in enumerate(call.turns):
+            spans = offsets[index]
+            for entry, start, end in match_norms(tokens[index], turn.role, self._matcher):
+                start_char, end_char = spans[start][0], spans[end - 1][1]
+                quote = turn.text[start_char:end_char]
                 evidence.append(
                     Evidence(
                         family=entry["label"],
                         speaker=turn.role,
                         turn=index,
-                        start=span.start_char,
-                        end=span.end_char,
+                        start=start_char,
+                        end=end_char,
                         quote=redact(quote) if self.redact_quotes else quote,
                         pattern=entry["id"],
                         severity=int(entry.get("severity", 1)),
@@ -90,19 +95,34 @@ class SignalMatcher:
         )
 
 
+_ATTRS = ["NORM", "IDX", "LENGTH"]
+_NORMS: dict[int, str] = {}
+
+
+def _norm(strings: Any, key: int) -> str:
+    """The NORM string of a hash, remembered: a few thousand distinct words recur."""
+    text = _NORMS.get(key)
+    if text is None:
+        if len(_NORMS) > 200_000:  # odd tokens (ids, typos) must not grow it forever
+            _NORMS.clear()
+        text = _NORMS[key] = strings[key]
+    return text
+
+
+def _digits_as_num(
+    norms: list[str], spans: tuple[tuple[int, int], ...], text: str
+) -> tuple[str, ...]:
+    """Tokens inside digit runs get the NORM ``[num]``: features never see the digits."""
+    for s, e in redaction_spans(text):
+        for i, (start, end) in enumerate(spans):
+            if s < end and start < e:
+                norms[i] = NUM_NORM
+    return tuple(norms)
+
+
 @cache
 def _cached_matcher(lexicon: Lexicon) -> PatternIndex:
     return PatternIndex(lexicon)
-
-
-def _mark_digits(doc: Doc) -> None:
-    """Give tokens inside digit runs the NORM ``[num]``: features never see the digits."""
-    spans = redaction_spans(doc.text)
-    if not spans:
-        return
-    for token in doc:
-        if any(s < token.idx + len(token) and token.idx < e for s, e in spans):
-            token.norm_ = NUM_NORM
 
 
 def match_norms(
@@ -187,8 +207,8 @@ class EscalationSignals:
         self.index = _cached_matcher(load_lexicon(lexicon_path))
 
     def __call__(self, doc: Doc) -> Doc:
-        _mark_digits(doc)
-        norms = tuple(t.norm_ for t in doc)
+        spans = tuple((t.idx, t.idx + len(t)) for t in doc)
+        norms = _digits_as_num([t.norm_ for t in doc], spans, doc.text)
         matches = match_norms(norms, doc._.escalation_role, self.index)
         doc.spans[SPAN_KEY] = [
             Span(doc, start, end, label=entry["label"], span_id=entry["id"])

@@ -4,7 +4,7 @@ import io
 import json
 
 import pandas as pd
-from helpers import ANGRY, CALM, as_row, call
+from helpers import ANGRY, CALM, CORPUS, as_row, call
 
 from escalation_risk import score
 from escalation_risk.lexicon import FAMILY_IDS
@@ -89,3 +89,31 @@ def test_quotes_are_redacted_unless_asked(small_model):
     assert "4111" not in redacted
     raw = score([c], small_model, redact=False)
     assert raw.loc[0, "evidence"][0]["quote"] == "third time calling"
+
+
+def test_worker_processes_give_the_same_rows_in_the_same_order(small_model):
+    from escalation_risk.scoring import BatchReport, score_batches
+
+    path = CORPUS / "calls-w3.jsonl"
+    one = pd.concat(score_batches(path, small_model, batch_size=8), ignore_index=True)
+    report = BatchReport()
+    two = pd.concat(
+        score_batches(path, small_model, batch_size=8, jobs=2, report=report), ignore_index=True
+    )
+    assert list(two["call_id"]) == list(one["call_id"]) and report.scored == len(one) == 60
+    assert (two["risk"] - one["risk"]).abs().max() < 1e-12
+    assert list(two["band"]) == list(one["band"])
+
+
+def test_sort_writes_riskiest_first(small_model_dir, tmp_path):
+    from typer.testing import CliRunner
+
+    from escalation_risk.cli import app
+
+    out = tmp_path / "s.csv"
+    args = ["score", str(CORPUS / "calls-w3.jsonl"), "-m", str(small_model_dir), "-o", str(out)]
+    result = CliRunner().invoke(app, [*args, "--sort", "--jobs", "1"])
+    assert result.exit_code == 0, result.output
+    risks = pd.read_csv(out)["risk"].tolist()
+    assert risks == sorted(risks, reverse=True) and len(risks) == 60
+    assert "calls/s" in result.output
