@@ -350,6 +350,14 @@ def score_cli(
     jobs: Annotated[
         int, typer.Option("--jobs", "-j", min=0, help="Worker processes; 0 = every core.")
     ] = 0,
+    dask: Annotated[
+        str | None,
+        typer.Option(
+            "--dask",
+            metavar="SCHEDULER",
+            help="Score on Dask: a scheduler address, or 'local' for a local cluster.",
+        ),
+    ] = None,
     fmt: FormatOpt = None,
     call_col: CallCol = None,
     speaker_col: SpeakerCol = None,
@@ -369,19 +377,28 @@ def score_cli(
     model = load_model(model_path)
     report = BatchReport()
     calls = _read(inputs, fmt, naming, label=model.label, on_error=on_error, skipped=report.skipped)
-    frames: Iterable[pd.DataFrame] = score_batches(
-        calls,
-        model,
-        keep=keep.split(",") if keep else None,
-        redact=not no_redact,
-        prior=prior,
-        thresholds=_parse_thresholds(thresholds) if thresholds else None,
-        upto_turn=upto_turn,
-        upto_fraction=upto_fraction,
-        on_error=on_error,
-        report=report,
-        jobs=jobs or os.cpu_count() or 1,
-    )
+    frames: Iterable[pd.DataFrame]
+    if dask:
+        if thresholds or upto_turn or upto_fraction or call_col or speaker_col or text_col:
+            raise typer.BadParameter(
+                "--dask scores whole files with the model's bands; drop --thresholds, "
+                "--upto-*, --*-col"
+            )
+        frames = _score_on_dask(dask, inputs, model_path, jobs, keep, not no_redact, prior, report)
+    else:
+        frames = score_batches(
+            calls,
+            model,
+            keep=keep.split(",") if keep else None,
+            redact=not no_redact,
+            prior=prior,
+            thresholds=_parse_thresholds(thresholds) if thresholds else None,
+            upto_turn=upto_turn,
+            upto_fraction=upto_fraction,
+            on_error=on_error,
+            report=report,
+            jobs=jobs or os.cpu_count() or 1,
+        )
     if err.is_terminal:
         frames = _with_progress(frames)
     if review_budget or sort:
@@ -413,6 +430,53 @@ def score_cli(
     where = f"; written to {output}" if output and output != "-" else ""
     err.print(report.summary() + speed + where)
     _finish(report.skipped)
+
+
+def _score_on_dask(
+    scheduler: str,
+    inputs: list[str],
+    model_path: Path | None,
+    jobs: int,
+    keep: str | None,
+    redact: bool,
+    prior: float | None,
+    report: BatchReport,
+) -> Iterator[pd.DataFrame]:
+    """Files scored on a Dask cluster, one task per file, results in input order."""
+    import os
+
+    from distributed import Client, LocalCluster
+
+    from .cluster import _files, score_file
+
+    if "-" in inputs:
+        raise typer.BadParameter("--dask reads files, not stdin")
+    paths = [str(p) for p in _files(inputs)]
+    columns = keep.split(",") if keep else ["agent_id", "queue", "started_at"]
+    model = str(model_path) if model_path is not None else None
+    if scheduler == "local":
+        workers = jobs or os.cpu_count() or 1
+        cluster = LocalCluster(
+            n_workers=workers, threads_per_worker=1, dashboard_address=":0", silence_logs=40
+        )
+        client = Client(cluster)
+    else:
+        cluster, client = None, Client(scheduler)
+    try:
+        futures = client.map(
+            score_file, paths, model=model, keep=columns, redact=redact, prior=prior, pure=False
+        )
+        for future in futures:
+            frame, skipped = future.result()
+            for message in skipped.messages:
+                report.skipped.add(InputError(message))
+            report.skipped.count += skipped.count - len(skipped.messages)
+            report.scored += len(frame)
+            yield frame
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
 
 
 def _with_progress(frames: Iterable[pd.DataFrame]) -> Iterator[pd.DataFrame]:
