@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import collections
+import gc
 import itertools
 import math
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -196,6 +197,7 @@ def _chain_first(
     yield from rest
 
 
+WORKER_TASK = 64  # calls per task sent to a worker process
 _WORKER_MODEL: list[EscalationModel] = []  # the model in a worker process, set once
 
 
@@ -226,16 +228,25 @@ def _score_in_workers(
     # bar refreshes by hand).
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-    with ProcessPoolExecutor(
-        jobs, mp_context=context, initializer=_start_worker, initargs=(model,)
-    ) as pool:
-        pending: collections.deque[Any] = collections.deque()
-        for batch in batches:
-            pending.append(pool.submit(_score_in_worker, batch, keep(), options))
-            if len(pending) >= 2 * jobs:
+    # Objects alive now (modules, the model) are never collected: freezing them keeps the
+    # collector from touching, and so copying, the pages workers share with this process.
+    gc.freeze()
+    try:
+        with ProcessPoolExecutor(
+            jobs, mp_context=context, initializer=_start_worker, initargs=(model,)
+        ) as pool:
+            pending: collections.deque[Any] = collections.deque()
+            for batch in batches:
+                # small tasks: a worker's working memory is one task, not one reading batch
+                for start in range(0, len(batch), WORKER_TASK):
+                    chunk = batch[start : start + WORKER_TASK]
+                    pending.append(pool.submit(_score_in_worker, chunk, keep(), options))
+                    if len(pending) >= 2 * jobs:
+                        yield pending.popleft().result()
+            while pending:
                 yield pending.popleft().result()
-        while pending:
-            yield pending.popleft().result()
+    finally:
+        gc.unfreeze()
 
 
 def score_calls(
