@@ -347,6 +347,10 @@ def score_cli(
         bool,
         typer.Option("--sort", help="Write riskiest first (holds the whole result in memory)."),
     ] = False,
+    resume: Annotated[
+        bool,
+        typer.Option("--resume", help="Continue a stopped run: skip call ids already in -o."),
+    ] = False,
     jobs: Annotated[
         int, typer.Option("--jobs", "-j", min=0, help="Worker processes; 0 = every core.")
     ] = 0,
@@ -377,6 +381,14 @@ def score_cli(
     model = load_model(model_path)
     report = BatchReport()
     calls = _read(inputs, fmt, naming, label=model.label, on_error=on_error, skipped=report.skipped)
+    if resume:
+        if not output or output == "-" or sort or review_budget or dask:
+            raise typer.BadParameter("--resume needs -o FILE and no --sort/--review-budget/--dask")
+        from .output import written_ids
+
+        done = written_ids(output)
+        err.print(f"resuming: {len(done)} call(s) already in {output}")
+        calls = (c for c in calls if c.call_id not in done)
     frames: Iterable[pd.DataFrame]
     if dask:
         if thresholds or upto_turn or upto_fraction or call_col or speaker_col or text_col:
@@ -411,7 +423,7 @@ def score_cli(
     if output:
         from .output import write_frames
 
-        frames = write_frames(frames, output)
+        frames = write_frames(frames, output, resume=resume)
     riskiest: list[tuple[float, int]] = []  # (risk, -position): a min-heap of the top calls
     records: dict[int, dict[str, Any]] = {}
     position = 0
