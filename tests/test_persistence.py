@@ -142,3 +142,34 @@ def test_bundled_default_model_loads_and_is_described():
     assert model.manifest["training_data"]["n_calls"] == 480
     assert model.manifest["cv"]["roc_auc"] > 0.9
     assert 0 <= score([ANGRY])["risk"][0] <= 1
+
+
+def test_saved_model_keeps_no_repeated_personal_data(tmp_path):
+    """Personal data said in several calls passes min_df; it must still stay out of the file."""
+    import zipfile
+
+    from helpers import CORPUS, call
+
+    from escalation_risk import read_transcripts, train
+
+    calls = list(read_transcripts(CORPUS / "calls-w6.jsonl"))
+    secrets = [
+        "my email is zeb.quartermaine@example.org",
+        "the card is four one one one one one one one one one one one one one one one",
+        "the security code is 737 and the cvv is seven three seven",
+        "my social is 219 09 9999 and my number is (555) 010-4477",
+    ]
+    for i in range(4):
+        turns = [("agent", "How can I help?"), *(("customer", s) for s in secrets)]
+        calls.append(call(f"pii-{i}", *turns, label=i % 2 == 0))
+    model = train(calls, C=1.0, cv=3)
+    target = save_model(model, tmp_path / "m")
+    with zipfile.ZipFile(target / "model.skops") as archive:
+        everything = b"".join(archive.read(n) for n in archive.namelist()).lower()
+    everything += b"".join(p.read_bytes().lower() for p in target.iterdir() if p.suffix != ".skops")
+    for leak in (b"quartermaine", b"example.org", b"seven_three", b"one_one", b"010-4477"):
+        assert leak not in everything, leak
+    # digits are checked in the vocabulary itself: short numbers occur in any binary by chance
+    vocabulary = model.pipeline.named_steps["columns"].named_transformers_["words"].vocabulary_
+    assert not [t for t in vocabulary if any(ch.isdigit() for ch in t) or "@" in t]
+    assert not [t for t in vocabulary if "seven_three" in t or "one_one" in t]
