@@ -58,6 +58,8 @@ _SUFFIXES: dict[str, Format] = {
     ".srt": "srt",
     ".parquet": "parquet",
 }
+# first bytes of common binary files, as they decode (0x89 and 0x8b become U+FFFD)
+_MAGIC = ("\ufffdPNG", "GIF8", "PK\x03\x04", "%PDF-", "\x1f\ufffd", "\x7fELF", "OggS", "fLaC")
 _WHOLE_FILE_LIMIT = 256 * 1024 * 1024  # a vendor document or caption file is one call
 _SPEAKER_LINE = re.compile(r"^\s*([A-Za-z][\w .'-]{0,30}?)\s*:\s?(.*)$")
 _TRUE = {"1", "true", "yes", "y", "t"}
@@ -151,6 +153,10 @@ def _read_one(item: Any, options: _Options) -> Iterator[Transcript]:
             first = next(lines, None)
         if first is None:
             raise InputError("empty file", source=name)
+        if "\x00" in first[1] or first[1].startswith(_MAGIC):
+            raise InputError(
+                "a binary file (image, archive or document), not a transcript", source=name
+            )
         fmt = options.format or _detect(name, first[1])
         lines = _chain(first, lines)
         stem = "stdin" if name in ("<stdin>", "<stream>") else Path(name).stem

@@ -5,6 +5,7 @@ from __future__ import annotations
 import collections
 import gc
 import itertools
+import logging
 import math
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from .model import OUTPUT_SCHEMA_VERSION, EscalationModel, evidence_records, rea
 from .speakers import LOW_CONFIDENCE
 from .transcripts import Transcript
 
+log = logging.getLogger(__name__)
 DEFAULT_KEEP = ("agent_id", "queue", "started_at", "agent_speaker", "role_confidence")
 BASE_COLUMNS = ("call_id", "risk", "band", "signals", "reasons", "evidence", "schema_version")
 
@@ -34,6 +36,7 @@ class BatchReport:
     scored: int = 0
     duplicate_ids: int = 0
     low_role_confidence: int = 0
+    not_english: int = 0
     _seen: set[str] = field(default_factory=set, repr=False)
 
     def saw(self, call_id: str) -> None:
@@ -45,6 +48,10 @@ class BatchReport:
         parts = [f"scored {self.scored} call(s)", f"skipped {self.skipped.count}"]
         if self.duplicate_ids:
             parts.append(f"{self.duplicate_ids} duplicate call id(s) scored again")
+        if self.not_english:
+            parts.append(
+                f"{self.not_english} call(s) look mostly non-English (the lexicon is English)"
+            )
         if self.low_role_confidence:
             parts.append(
                 f"{self.low_role_confidence} call(s) with the agent guessed at low confidence "
@@ -173,6 +180,9 @@ def score_batches(
                 report.saw(call.call_id)
                 if call.metadata.get("role_confidence", 1.0) < LOW_CONFIDENCE:
                     report.low_role_confidence += 1
+                if not looks_english(call):
+                    report.not_english += 1
+                    log.warning("call %s: mostly non-English; the lexicon is English", call.call_id)
             yield batch
 
     batches = counted(_batched(calls, batch_size))
@@ -188,6 +198,24 @@ def score_batches(
     for frame in frames:
         report.scored += len(frame)
         yield frame
+
+
+def looks_english(call: Transcript, *, sample: int = 300) -> bool:
+    """False when a call of 20 words or more has under 10% English function words.
+
+    >>> from escalation_risk.transcripts import Turn
+    >>> es = Transcript("E", (Turn.from_speaker("customer",
+    ...     "Quiero hablar con el supervisor ahora mismo, es la tercera vez que llamo hoy "
+    ...     "por el mismo problema con la factura de este mes"),))
+    >>> looks_english(es), looks_english(Transcript("X", ()))
+    (False, True)
+    """
+    from spacy.lang.en.stop_words import STOP_WORDS
+
+    words = [w.strip(".,!?;:\"'()").lower() for t in call.turns for w in t.text.split()][:sample]
+    if len(words) < 20:
+        return True
+    return sum(w in STOP_WORDS for w in words) >= 0.1 * len(words)
 
 
 def _chain_first(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -23,6 +24,18 @@ _ROLE_ALIASES: dict[str, Role] = {
     "external": "customer",
     "system": "system",
 }
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def clean_text(text: str) -> str:
+    """``text`` with lone surrogates (valid JSON, invalid UTF-8) replaced by U+FFFD.
+
+    >>> clean_text("ok " + chr(0xD800) + " ok") == "ok \N{REPLACEMENT CHARACTER} ok"
+    True
+    """
+    return _SURROGATE.sub("\ufffd", text)
 
 
 def role_of(speaker: str) -> Role:
@@ -48,6 +61,13 @@ class Turn:
     start_ms: float | None = None
     end_ms: float | None = None
     meta: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # JSON allows lone surrogates ("\ud800"); no UTF-8 output can hold them.
+        for name in ("speaker", "text"):
+            value = getattr(self, name)
+            if not value.isascii():
+                object.__setattr__(self, name, clean_text(value))
 
     @classmethod
     def from_speaker(cls, speaker: str, text: str, **timing: Any) -> Turn:

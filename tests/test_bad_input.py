@@ -1,0 +1,56 @@
+"""Bad input: binary files, lone surrogates, non-English calls — clear messages, no crash."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from escalation_risk.cli import app
+from escalation_risk.errors import InputError
+from escalation_risk.readers import read_transcripts
+
+from .helpers import ROOT
+
+
+def test_binary_files_are_refused_in_one_line(tmp_path):
+    png = tmp_path / "calls.csv"
+    png.write_bytes((ROOT / "docs" / "coaching-report.png").read_bytes()[:4000])
+    with pytest.raises(InputError) as err:
+        list(read_transcripts(png))
+    assert "binary file" in str(err.value) and "\n" not in str(err.value)
+    nul = tmp_path / "calls.jsonl"
+    nul.write_bytes(b'{"call_id": "A"\x00\x00}\n')
+    with pytest.raises(InputError, match="binary file"):
+        list(read_transcripts(nul))
+
+
+def test_lone_surrogates_are_replaced_and_the_output_is_valid_utf8(small_model_dir, tmp_path):
+    path = tmp_path / "s.jsonl"
+    text = "third time calling \\ud800 get me a supervisor"
+    path.write_text(
+        '{"call_id": "S1", "turns": [{"speaker": "customer", "text": "' + text + '"}]}\n'
+    )
+    out = tmp_path / "o.jsonl"
+    result = CliRunner().invoke(
+        app, ["score", str(path), "-m", str(small_model_dir), "-o", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    row = json.loads(out.read_bytes().decode("utf-8"))
+    assert row["call_id"] == "S1" and row["signals"]["supervisor_request"] == 1
+    (call,) = read_transcripts(path)
+    assert "\ufffd" in call.turns[0].text
+
+
+def test_mostly_non_english_calls_are_counted_in_the_summary(small_model_dir, tmp_path):
+    path = tmp_path / "es.jsonl"
+    text = (
+        "Quiero hablar con el supervisor ahora mismo, es la tercera vez que llamo hoy por el "
+        "mismo problema con la factura de este mes y nadie me ayuda"
+    )
+    rows = [{"call_id": "E1", "turns": [{"speaker": "customer", "text": text}]}]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    result = CliRunner().invoke(app, ["score", str(path), "-m", str(small_model_dir)])
+    assert result.exit_code == 0
+    assert "1 call(s) look mostly non-English" in result.output
