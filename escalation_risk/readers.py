@@ -412,20 +412,29 @@ def _parse_csv(
         "\t" if name.lower().endswith(".tsv") or first[1].count("\t") > first[1].count(",") else ","
     )
     reader = csv.DictReader((line for _, line in _chain(first, lines)), delimiter=delimiter)
+    try:
+        yield from _csv_rows(reader, name, stem, options)
+    except csv.Error as err:  # a stray carriage return, a NUL byte, an unclosed quote
+        raise InputError(f"unreadable CSV ({err})", source=name, line=reader.line_num) from None
+
+
+def _csv_rows(
+    reader: csv.DictReader, name: str, stem: str, options: _Options
+) -> Iterator[Transcript | InputError]:
     theirs = {v: k for k, v in options.columns.items()}
-    columns = [theirs.get(c.strip(), c.strip()) for c in (reader.fieldnames or [])]
+    header = [c.strip() for c in (reader.fieldnames or [])]
+    columns = [theirs.get(c, c) for c in header]
     reader.fieldnames = columns
-    label = options.label
     if "transcript" in columns:
-        yield from _csv_calls(reader, name, stem, label)
+        yield from _csv_calls(reader, name, stem, options.label)
     elif set(TURN_COLUMNS) <= set(columns):
-        yield from _csv_turn_rows(reader, name, label)
+        yield from _csv_turn_rows(reader, name, options.label)
     else:
         wanted = ", ".join(options.columns.get(c, c) for c in TURN_COLUMNS)
         raise InputError(
             f"CSV needs columns {wanted} (one row per turn; rename with --call-col, "
             "--speaker-col, --text-col) or a 'transcript' column (one row per call); found "
-            f"{', '.join(c.strip() for c in reader.fieldnames) or 'none'}",
+            f"{', '.join(header) or 'none'}",
             source=name,
             line=1,
         )

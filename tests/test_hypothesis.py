@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 
@@ -56,3 +57,57 @@ def test_csv_turn_rows_round_trip(generated):
     assert [(c.call_id, [(t.speaker, t.text) for t in c.turns], c.label) for c in back] == [
         (cid, ts, label) for cid, ts, label in generated
     ]
+
+
+any_text = st.text(max_size=60)  # every category, lone surrogates included
+messy_turns = st.lists(
+    st.tuples(st.sampled_from(["agent", "customer", "SPEAKER_00", "x", ""]), any_text), max_size=5
+)
+messy_calls = st.lists(
+    st.tuples(st.uuids().map(str), messy_turns), min_size=1, max_size=6, unique_by=lambda c: c[0]
+)
+
+
+@functools.cache
+def _model():
+    from escalation_risk import load_model
+
+    return load_model()
+
+
+@settings(max_examples=40, deadline=None)
+@given(messy_calls, st.randoms(use_true_random=False))
+def test_score_outputs_every_valid_call_once_in_range_whatever_the_order(generated, rnd):
+    from escalation_risk.scoring import BatchReport, score
+
+    lines = [
+        json.dumps({"call_id": cid, "turns": [{"speaker": s, "text": t} for s, t in ts]})
+        for cid, ts in generated
+    ]
+    valid = [cid for cid, ts in generated if ts and any(t.strip() for _, t in ts)]
+    report = BatchReport()
+    out = score(io.StringIO("\n".join(lines) + "\n"), _model(), report=report)
+    assert sorted(out["call_id"]) == sorted(valid)
+    assert report.skipped.count == len(generated) - len(valid)
+    assert ((out["risk"] >= 0) & (out["risk"] <= 1)).all()
+    rnd.shuffle(lines)
+    again = score(io.StringIO("\n".join(lines) + "\n"), _model())
+    first = dict(zip(out["call_id"], out["risk"], strict=True))
+    pairs = zip(again["call_id"], again["risk"], strict=True)
+    assert all(abs(first[c] - r) < 1e-12 for c, r in pairs)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.binary(max_size=400),
+    st.sampled_from([".jsonl", ".json", ".csv", ".tsv", ".txt", ".vtt", ".srt", ".bin"]),
+)
+def test_every_reader_survives_arbitrary_bytes(tmp_path_factory, data, suffix):
+    from escalation_risk.errors import SkipLog
+    from escalation_risk.transcripts import Transcript
+
+    path = tmp_path_factory.mktemp("fuzz") / f"input{suffix}"
+    path.write_bytes(data)
+    skipped = SkipLog()
+    for call in read_transcripts(path, on_error="skip", skipped=skipped):
+        assert isinstance(call, Transcript) and call.turns
