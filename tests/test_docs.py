@@ -30,3 +30,20 @@ def test_exit_codes_are_documented():
     table = README[README.index("## Exit codes") :]
     for code in ("0", "1", "2", "3"):
         assert re.search(rf"^\|\s*{code}\s*\|", table, flags=re.M), code
+
+
+def test_every_test_named_in_the_reliability_table_exists():
+    import re
+
+    doc = (ROOT / "docs" / "reliability.md").read_text()
+    sources = {p.name: p.read_text() for p in (ROOT / "tests").glob("test_*.py")}
+    named = re.findall(r"`tests/(test_\w+\.py)(?:::(\w+))?`", doc)
+    assert len(named) > 20
+    last_file = None
+    for file, name in named:
+        assert file in sources, file
+        assert not name or f"def {name}(" in sources[file], (file, name)
+        last_file = file
+    for name in re.findall(r"`::(\w+)`", doc):  # continues the file named before it
+        assert any(f"def {name}(" in text for text in sources.values()), name
+    assert last_file
