@@ -54,3 +54,26 @@ def test_mostly_non_english_calls_are_counted_in_the_summary(small_model_dir, tm
     result = CliRunner().invoke(app, ["score", str(path), "-m", str(small_model_dir)])
     assert result.exit_code == 0
     assert "1 call(s) look mostly non-English" in result.output
+
+
+def test_no_log_line_holds_transcript_text(small_model, caplog, tmp_path):
+    """Even at DEBUG, with warnings firing (bad bytes, non-English, low role confidence)."""
+    import logging
+
+    from escalation_risk.scoring import score
+
+    secret = "Zanzibarquux"
+    rows = [
+        {"call_id": "A", "turns": [{"speaker": "SPEAKER_00", "text": f"{secret} hola"}]},
+        {"call_id": "B", "turns": [{"speaker": "customer", "text": f"{secret} " * 30}]},
+        {"call_id": "C", "turns": []},
+    ]
+    path = tmp_path / "calls.jsonl"
+    path.write_bytes(
+        b"".join(json.dumps(r).encode() + b"\n" for r in rows) + b'{"call_id": "D", \xff}\n'
+    )
+    with caplog.at_level(logging.DEBUG):
+        score(path, small_model)
+        list(read_transcripts(path, on_error="skip"))
+    assert caplog.records  # the warnings did fire
+    assert not [r for r in caplog.records if secret.lower() in r.getMessage().lower()]
