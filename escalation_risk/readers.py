@@ -411,11 +411,19 @@ def _parse_csv(
     delimiter = (
         "\t" if name.lower().endswith(".tsv") or first[1].count("\t") > first[1].count(",") else ","
     )
-    reader = csv.DictReader((line for _, line in _chain(first, lines)), delimiter=delimiter)
+    # strict: an unclosed quote must be an error, not a field that swallows the rest of the file
+    at = [first[0]]  # the file line last handed to the csv module, for messages
+
+    def texts() -> Iterator[str]:
+        for number, line in _chain(first, lines):
+            at[0] = number
+            yield line
+
+    reader = csv.DictReader(texts(), delimiter=delimiter, strict=True)
     try:
         yield from _csv_rows(reader, name, stem, options)
     except csv.Error as err:  # a stray carriage return, a NUL byte, an unclosed quote
-        raise InputError(f"unreadable CSV ({err})", source=name, line=reader.line_num) from None
+        raise InputError(f"unreadable CSV ({err})", source=name, line=at[0]) from None
 
 
 def _csv_rows(

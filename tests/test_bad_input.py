@@ -77,3 +77,19 @@ def test_no_log_line_holds_transcript_text(small_model, caplog, tmp_path):
         list(read_transcripts(path, on_error="skip"))
     assert caplog.records  # the warnings did fire
     assert not [r for r in caplog.records if secret.lower() in r.getMessage().lower()]
+
+
+def test_unclosed_csv_quote_is_an_error_not_a_swallowed_file(tmp_path):
+    path = tmp_path / "q.csv"
+    path.write_text('call_id,speaker,text\nQ1,agent,"How can I help?\nQ1,customer,A refund\n')
+    with pytest.raises(InputError, match=r"q.csv:3: unreadable CSV \(unexpected end of data\)"):
+        list(read_transcripts(path))
+
+
+def test_debug_shows_the_traceback(tmp_path):
+    path = tmp_path / "x.csv"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00")
+    plain = CliRunner().invoke(app, ["score", str(path), "--on-error", "fail"])
+    assert plain.exit_code == 1 and "Traceback" not in plain.output
+    debug = CliRunner().invoke(app, ["--debug", "score", str(path), "--on-error", "fail"])
+    assert debug.exit_code == 1 and isinstance(debug.exception, InputError)

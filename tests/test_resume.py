@@ -10,6 +10,7 @@ import sys
 import time
 
 import pandas as pd
+import pytest
 from typer.testing import CliRunner
 
 from escalation_risk.cli import app
@@ -61,8 +62,11 @@ def test_resume_csv_appends_without_a_second_header(small_model_dir, tmp_path):
     assert list(frame["call_id"]) == [c.call_id for c in read_transcripts(data)]
 
 
-def test_a_killed_run_leaves_whole_lines_and_resumes_to_every_call_once(small_model_dir, tmp_path):
-    data, ids = many_calls(tmp_path / "calls.jsonl", copies=4)  # 1,920 calls
+@pytest.mark.parametrize("stop", [signal.SIGKILL, signal.SIGTERM, signal.SIGINT])
+def test_a_killed_run_leaves_whole_lines_and_resumes_to_every_call_once(
+    small_model_dir, tmp_path, stop
+):
+    data, ids = many_calls(tmp_path / "calls.jsonl", copies=2)  # 960 calls
     out = tmp_path / "scores.jsonl"
     command = [sys.executable, "-m", "escalation_risk", "score", str(data)]
     command += ["-m", str(small_model_dir), "-o", str(out), "--jobs", "1", "--top", "0"]
@@ -72,7 +76,7 @@ def test_a_killed_run_leaves_whole_lines_and_resumes_to_every_call_once(small_mo
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and (not part.exists() or part.stat().st_size == 0):
         time.sleep(0.05)
-    run.send_signal(signal.SIGKILL)
+    run.send_signal(stop)
     run.wait()
     assert part.exists() and not out.exists()
     first = part.read_text().splitlines(keepends=True)
