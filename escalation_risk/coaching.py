@@ -24,8 +24,10 @@ from .cutting import escalation_turn
 from .errors import InputError, OnError, SkipLog
 from .inputs import as_transcripts
 from .lexicon import FAMILIES
+from .metrics import adjusted_log_odds
 from .model import EscalationModel
 from .redact import redact
+from .root_causes import root_causes
 from .signals import AnalyzedCall, Evidence
 from .transcripts import Transcript
 
@@ -201,7 +203,7 @@ def coach(
         habits=habits,
         team=team,
         examples=_examples(agents, moments, small),
-        root_causes=_root_causes(records),
+        root_causes=root_causes(records),
         risks=pd.DataFrame(
             {"risk": [r.risk for r in records], "escalated": [r.label for r in records]}
         ),
@@ -405,42 +407,6 @@ def _verdict(beta: float, se: float) -> str:
     return "no clear effect"
 
 
-def adjusted_log_odds(
-    y: np.ndarray, x: np.ndarray, covariates: np.ndarray, *, ridge: float = 0.1
-) -> tuple[float, float]:
-    """Log odds ratio of ``x`` on ``y`` adjusted for ``covariates``, and its standard error.
-
-    Logistic regression fitted by Newton's method with a weak ridge on the slopes (a normal
-    prior with variance 1 / ridge), so perfectly separated data still gives a finite, wide
-    answer; the standard error is the Wald one from the penalised information matrix.
-
-    >>> rng = np.random.default_rng(0)
-    >>> x = rng.integers(0, 2, 4000).astype(float)
-    >>> y = (rng.random(4000) < np.where(x == 1, 0.5, 0.2)).astype(float)  # true OR = 4
-    >>> beta, se = adjusted_log_odds(y, x, np.zeros((4000, 0)))
-    >>> round(float(np.exp(beta)), 1), 0 < se < 0.1
-    (4.0, True)
-    """
-    design = np.column_stack([np.ones(len(y)), x, covariates])
-    # Constant columns (a sign never seen) carry no information; drop them.
-    keep = [0, 1] + [j for j in range(2, design.shape[1]) if np.ptp(design[:, j]) > 0]
-    design = design[:, keep]
-    penalty = np.full(design.shape[1], ridge)
-    penalty[0] = 0.0
-    beta = np.zeros(design.shape[1])
-    info = np.eye(design.shape[1])
-    for _ in range(100):
-        p = 1.0 / (1.0 + np.exp(-(design @ beta)))
-        grad = design.T @ (y - p) - penalty * beta
-        info = (design * (p * (1 - p))[:, None]).T @ design + np.diag(penalty)
-        step = np.linalg.solve(info, grad)
-        beta = beta + step
-        if np.max(np.abs(step)) < 1e-8:
-            break
-    cov = np.linalg.inv(info)
-    return float(beta[1]), float(math.sqrt(cov[1, 1]))
-
-
 def _agent_table(
     records: Sequence[CallRecord], small: set[str], habits: pd.DataFrame, team: pd.DataFrame
 ) -> pd.DataFrame:
@@ -493,44 +459,3 @@ def _examples(
                 )
     columns = ["agent", "family", "rank", "risk", "call_id", "turn", "quote", "better"]
     return pd.DataFrame(rows) if rows else pd.DataFrame(columns=columns)
-
-
-def _root_causes(records: Sequence[CallRecord]) -> dict[str, pd.DataFrame]:
-    frame = pd.DataFrame(
-        {
-            "queue": [r.queue for r in records],
-            "started_at": pd.to_datetime(
-                pd.Series([r.started_at for r in records], dtype=object),
-                errors="coerce",
-                format="ISO8601",
-            ),
-            "risk": [r.risk for r in records],
-            "escalated": [math.nan if r.label is None else float(r.label) for r in records],
-        }
-    )
-    out: dict[str, pd.DataFrame] = {}
-    if frame["queue"].notna().any():
-        queues = _rates(frame, frame["queue"])
-        out["queue"] = queues.sort_values(
-            ["calls", "key"], ascending=[False, True], ignore_index=True
-        )
-    if frame["started_at"].notna().any():
-        days = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
-        weekday = frame["started_at"].dt.day_of_week.map(lambda d: days[int(d)], na_action="ignore")
-        out["weekday"] = _rates(frame, weekday, order=days)
-        out["hour"] = _rates(frame, frame["started_at"].dt.hour.astype("Int64"))
-    return out
-
-
-def _rates(frame: pd.DataFrame, key: pd.Series, order: list[str] | None = None) -> pd.DataFrame:
-    grouped = frame.assign(key=key).dropna(subset=["key"]).groupby("key", sort=True)
-    table = grouped.agg(
-        calls=("risk", "size"),
-        mean_risk=("risk", "mean"),
-        escalation_rate=("escalated", "mean"),
-        labelled_calls=("escalated", "count"),
-    ).reset_index()
-    if order is not None:
-        table = table.set_index("key").reindex([o for o in order if o in set(table["key"])])
-        table = table.reset_index()
-    return table
