@@ -21,6 +21,7 @@ _CODE = re.compile(
     rf"(?: is|'s| was)?[ ,:]+({_DIGIT_WORDS}(?:[ \-,]+{_DIGIT_WORDS}){{2}})\b",
     flags=re.IGNORECASE,
 )
+_CODE_WORDS = ("cvv", "cvc", "cv2", "code", "pin")  # every _CODE match holds one of them
 _EMAIL = re.compile(
     r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
     r"|\b[a-z0-9._-]+(?: dot [a-z0-9_-]+)* at [a-z0-9-]+(?: dot [a-z0-9-]+)*"
@@ -37,8 +38,13 @@ def redaction_spans(text: str) -> list[tuple[int, int]]:
     """
     spans = [m.span() for m in _DIGITS.finditer(text)]
     spans += [m.span() for m in _SPELLED.finditer(text) if _keep_short(m) == PLACEHOLDER]
-    spans += [m.span(1) for m in _CODE.finditer(text)]
-    spans += [m.span() for m in _EMAIL.finditer(text)]
+    # Both patterns need a literal word first; a substring test is far cheaper than the regex
+    # and runs on every turn of every call scored.
+    lower = text.lower()
+    if any(word in lower for word in _CODE_WORDS):
+        spans += [m.span(1) for m in _CODE.finditer(text)]
+    if "@" in text or " dot " in lower:
+        spans += [m.span() for m in _EMAIL.finditer(text)]
     merged: list[tuple[int, int]] = []
     for start, end in sorted(spans):
         if merged and start <= merged[-1][1]:
