@@ -69,6 +69,11 @@ ModelOpt = Annotated[
 NoRedact = Annotated[
     bool, typer.Option("--no-redact", help="Quote digits as spoken instead of [NUM].")
 ]
+PriorOpt = Annotated[
+    float | None,
+    typer.Option(min=0.0001, max=0.9999, help="Your escalation rate: shift risks to it."),
+]
+OnErrorSkip = Annotated[OnError, typer.Option(help="skip bad calls (count them) or fail.")]
 LexiconOpt = Annotated[
     Path | None, typer.Option("--lexicon", help="JSONL patterns added to (or overriding) ours.")
 ]
@@ -112,9 +117,7 @@ def signals_cli(
     agent_speaker: AgentSpeaker = None,
     lexicon: LexiconOpt = None,
     no_redact: NoRedact = False,
-    on_error: Annotated[
-        OnError, typer.Option(help="skip bad calls (count them) or fail.")
-    ] = "skip",
+    on_error: OnErrorSkip = "skip",
 ) -> None:
     """List the warning signs in calls, with evidence. No model needed."""
     naming = (call_col, speaker_col, text_col, agent_speaker)
@@ -207,10 +210,7 @@ def evaluate_cli(
     forecast: Annotated[
         bool, typer.Option("--forecast", help="Early warning: cut scores and forecast horizon.")
     ] = False,
-    prior: Annotated[
-        float | None,
-        typer.Option(min=0.0001, max=0.9999, help="Your escalation rate: shift risks to it."),
-    ] = None,
+    prior: PriorOpt = None,
     fmt: FormatOpt = None,
     call_col: CallCol = None,
     speaker_col: SpeakerCol = None,
@@ -255,10 +255,7 @@ def evaluate_cli(
 @_one_line_errors
 def watch_cli(
     model_path: ModelOpt = None,
-    prior: Annotated[
-        float | None,
-        typer.Option(min=0.0001, max=0.9999, help="Your escalation rate: shift risks to it."),
-    ] = None,
+    prior: PriorOpt = None,
     no_redact: NoRedact = False,
 ) -> None:
     """Read turns as JSON lines on stdin, print the risk after each turn (one JSON line).
@@ -328,10 +325,7 @@ def score_cli(
     thresholds: Annotated[
         str | None, typer.Option(help="Override bands, e.g. high=0.7,medium=0.3.")
     ] = None,
-    prior: Annotated[
-        float | None,
-        typer.Option(min=0.0001, max=0.9999, help="Your escalation rate: shift risks to it."),
-    ] = None,
+    prior: PriorOpt = None,
     review_budget: Annotated[
         str | None,
         typer.Option(help="Put the riskiest share in high, e.g. 10% (reads the whole batch)."),
@@ -368,9 +362,7 @@ def score_cli(
     text_col: TextCol = None,
     agent_speaker: AgentSpeaker = None,
     no_redact: NoRedact = False,
-    on_error: Annotated[
-        OnError, typer.Option(help="skip bad calls (count them) or fail.")
-    ] = "skip",
+    on_error: OnErrorSkip = "skip",
 ) -> None:
     """Score calls: one row per call in input order, with reasons and evidence."""
     import os
@@ -459,12 +451,12 @@ def _score_on_dask(
 
     from distributed import Client, LocalCluster
 
-    from .cluster import _files, score_file
+    from .cluster import FILE_KEEP, files, score_file
 
     if "-" in inputs:
         raise typer.BadParameter("--dask reads files, not stdin")
-    paths = [str(p) for p in _files(inputs)]
-    columns = keep.split(",") if keep else ["agent_id", "queue", "started_at"]
+    paths = files(inputs)
+    columns = keep.split(",") if keep else list(FILE_KEEP)
     model = str(model_path) if model_path is not None else None
     if scheduler == "local":
         workers = jobs or os.cpu_count() or 1
@@ -480,9 +472,7 @@ def _score_on_dask(
         )
         for future in futures:
             frame, skipped = future.result()
-            for message in skipped.messages:
-                report.skipped.add(InputError(message))
-            report.skipped.count += skipped.count - len(skipped.messages)
+            report.skipped.merge(skipped)
             report.scored += len(frame)
             yield frame
     finally:
@@ -534,9 +524,7 @@ def coach_cli(
     speaker_col: SpeakerCol = None,
     text_col: TextCol = None,
     agent_speaker: AgentSpeaker = None,
-    on_error: Annotated[
-        OnError, typer.Option(help="skip bad calls (count them) or fail.")
-    ] = "skip",
+    on_error: OnErrorSkip = "skip",
 ) -> None:
     """Coaching report: each agent's phrasing habits against the team, what they do to
     escalation odds, quoted examples and better phrasings."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -17,10 +17,14 @@ import pandas as pd
 
 from .errors import InputError, SkipLog
 from .model import EscalationModel
+from .readers import TURN_COLUMNS
 from .scoring import BASE_COLUMNS, DEFAULT_KEEP, BatchReport, score, score_batches
 
 log = logging.getLogger(__name__)
 ModelRef = EscalationModel | str | Path | None
+# Files are scored before their metadata is seen, so the kept columns are fixed up front.
+FILE_KEEP = ("agent_id", "queue", "started_at")
+_NO_TURNS = pd.DataFrame(columns=list(TURN_COLUMNS))
 
 
 @functools.lru_cache(maxsize=4)
@@ -96,9 +100,9 @@ def score_dask(
         return data.map_partitions(
             score_frame, ref, keep=keep, redact=redact, prior=prior, meta=meta
         )
-    paths = [str(p) for p in _files(data)]
-    keep = list(keep) if keep is not None else ["agent_id", "queue", "started_at"]
-    meta = score_frame(pd.DataFrame(columns=["call_id", "speaker", "text"]), None, keep=keep)
+    paths = files(data)
+    keep = list(keep) if keep is not None else list(FILE_KEEP)
+    meta = score_frame(_NO_TURNS, None, keep=keep)
     return dd.from_map(
         _score_path, paths, model=ref, keep=keep, redact=redact, prior=prior, meta=meta
     )
@@ -123,8 +127,7 @@ def score_file(
     except InputError as err:  # the file as a whole (unreadable, unknown format)
         report.skipped.add(err)
         frames = []
-    empty = pd.DataFrame(columns=["call_id", "speaker", "text"])
-    out = pd.concat(frames, ignore_index=True) if frames else score_frame(empty, keep=keep)
+    out = pd.concat(frames, ignore_index=True) if frames else score_frame(_NO_TURNS, keep=keep)
     return out.astype({"risk": "float64"}), report.skipped
 
 
@@ -137,18 +140,17 @@ def _score_path(
     return frame
 
 
-def _files(data: str | Path | Iterable[str | Path]) -> Iterator[Path]:
-    from .readers import _SUFFIXES
+def files(data: str | Path | Iterable[str | Path]) -> list[str]:
+    """The transcript files behind paths and directories, as the readers expand them."""
+    from .readers import transcript_sources
 
     items = [data] if isinstance(data, (str, Path)) else list(data)
-    for item in items:
-        path = Path(item)
-        if path.is_dir():
-            yield from sorted(p for p in path.iterdir() if p.suffix.lower() in _SUFFIXES)
-        elif path.exists():
-            yield path
-        else:
-            raise InputError("no such file or directory", source=str(path))
+    out = []
+    for item in transcript_sources(items):
+        if not isinstance(item, Path):
+            raise InputError("scoring on Dask reads files, not stdin or streams", source=str(item))
+        out.append(str(item))
+    return out
 
 
 def _check_partitions(data: Any) -> None:

@@ -72,6 +72,11 @@ class SkipLog:
         if len(self.messages) < self.keep:
             self.messages.append(str(error))
 
+    def merge(self, other: SkipLog) -> None:
+        """Count ``other``'s skips here too (a worker's log into the batch's)."""
+        self.count += other.count
+        self.messages.extend(other.messages[: max(0, self.keep - len(self.messages))])
+
     def summary(self) -> str:
         if not self.count:
             return "no calls skipped"

@@ -16,6 +16,7 @@ import contextlib
 import csv
 import dataclasses
 import io
+import itertools
 import json
 import logging
 import re
@@ -100,7 +101,7 @@ def read_transcripts(
         raise ValueError(f"unknown format {format!r}; choose one of {', '.join(FORMATS)}")
     log_ = skipped if skipped is not None else SkipLog()
     options = _Options(format, label, on_error, log_, columns or {})
-    for item in _expand(sources):
+    for item in transcript_sources(sources):
         try:
             yield from resolve_roles(_read_one(item, options), agent_speaker=agent_speaker)
         except InputError as err:
@@ -118,7 +119,10 @@ class _Options:
     columns: dict[str, str]
 
 
-def _expand(sources: Source | Iterable[Source] | io.IOBase) -> Iterator[Any]:
+def transcript_sources(sources: Source | Iterable[Source] | io.IOBase) -> Iterator[Any]:
+    """Each file to read, in order: a directory gives its transcript files by name; streams and
+    ``-`` (stdin) pass through. A missing path or a directory with no transcript file is an
+    :class:`InputError`."""
     if isinstance(sources, (str, Path, io.IOBase)):
         sources = [sources]  # type: ignore[list-item]
     for src in sources:  # type: ignore[union-attr]
@@ -145,8 +149,7 @@ def _read_one(item: Any, options: _Options) -> Iterator[Transcript]:
     ):
         yield from _read_parquet(item, name, options)
         return
-    name, opened = _open(item)
-    with opened as stream:
+    with _open(item) as stream:
         lines = _decoded_lines(stream, name)
         first = next(lines, None)
         while first is not None and not first[1].strip():
@@ -158,7 +161,7 @@ def _read_one(item: Any, options: _Options) -> Iterator[Transcript]:
                 "a binary file (image, archive or document), not a transcript", source=name
             )
         fmt = options.format or _detect(name, first[1])
-        lines = _chain(first, lines)
+        lines = itertools.chain([first], lines)
         stem = "stdin" if name in ("<stdin>", "<stream>") else Path(name).stem
         if fmt in ("jsonl", "csv", "txt"):
             parse = {"jsonl": _parse_jsonl, "csv": _parse_csv, "txt": _parse_txt}[fmt]
@@ -175,6 +178,7 @@ def _read_one(item: Any, options: _Options) -> Iterator[Transcript]:
 
 
 def _name(item: Any) -> str:
+    """What messages call a source."""
     if isinstance(item, io.IOBase):
         return "<stream>"
     return "<stdin>" if str(item) == "-" else str(item)
@@ -245,17 +249,17 @@ def _parse_whole(
     yield from parse_document(doc, kind, name, stem)
 
 
-def _open(item: Any) -> tuple[str, contextlib.AbstractContextManager[Iterable[bytes]]]:
-    """A name for messages and the source's lines as bytes. Streams the caller owns (and
-    stdin) are read line by line and left open; only files opened here are closed."""
+def _open(item: Any) -> contextlib.AbstractContextManager[Iterable[bytes]]:
+    """The source's lines as bytes. Streams the caller owns (and stdin) are read line by line
+    and left open; only files opened here are closed."""
     if isinstance(item, io.TextIOBase):
-        return "<stream>", contextlib.nullcontext(line.encode("utf-8") for line in item)
+        return contextlib.nullcontext(line.encode("utf-8") for line in item)
     if isinstance(item, io.IOBase):
-        return "<stream>", contextlib.nullcontext(item)
+        return contextlib.nullcontext(item)
     if str(item) == "-":
-        return "<stdin>", contextlib.nullcontext(sys.stdin.buffer)
+        return contextlib.nullcontext(sys.stdin.buffer)
     try:
-        return str(item), open(item, "rb")
+        return open(item, "rb")
     except OSError as err:
         raise InputError(f"cannot open: {err.strerror}", source=str(item)) from None
 
@@ -271,11 +275,6 @@ def _decoded_lines(stream: Iterable[bytes], name: str) -> Iterator[tuple[int, st
             text = raw.decode("utf-8", errors="replace")
             log.warning("%s:%d: not valid UTF-8; undecodable bytes replaced", name, number)
         yield number, text
-
-
-def _chain(first: tuple[int, str], rest: Iterator[tuple[int, str]]) -> Iterator[tuple[int, str]]:
-    yield first
-    yield from rest
 
 
 def _detect(name: str, first_line: str) -> Format:
@@ -415,7 +414,7 @@ def _parse_csv(
     at = [first[0]]  # the file line last handed to the csv module, for messages
 
     def texts() -> Iterator[str]:
-        for number, line in _chain(first, lines):
+        for number, line in itertools.chain([first], lines):
             at[0] = number
             yield line
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 from scipy.special import expit
+from spacy.lang.en.stop_words import STOP_WORDS
 
 from .cutting import truncate
 from .errors import OnError, SkipLog
@@ -190,11 +191,12 @@ def score_batches(
     first = next(batches, None)
     if first is None:
         return
-    rest = _chain_first(first, batches)
+    rest = itertools.chain([first], batches)
+    keep_columns = columns or []  # fixed by the first batch, read above
     if jobs > 1 and len(first) == batch_size:
-        frames = _score_in_workers(rest, model, jobs, lambda: columns or [], options)
+        frames = _score_in_workers(rest, model, jobs, keep_columns, options)
     else:
-        frames = (score_calls(b, model, keep=columns or [], **options) for b in rest)
+        frames = (score_calls(b, model, keep=keep_columns, **options) for b in rest)
     for frame in frames:
         report.scored += len(frame)
         yield frame
@@ -210,19 +212,11 @@ def looks_english(call: Transcript, *, sample: int = 300) -> bool:
     >>> looks_english(es), looks_english(Transcript("X", ()))
     (False, True)
     """
-    from spacy.lang.en.stop_words import STOP_WORDS
-
-    words = [w.strip(".,!?;:\"'()").lower() for t in call.turns for w in t.text.split()][:sample]
+    texts = itertools.chain.from_iterable(t.text.split() for t in call.turns)
+    words = [w.strip(".,!?;:\"'()").lower() for w in itertools.islice(texts, sample)]
     if len(words) < 20:
         return True
     return sum(w in STOP_WORDS for w in words) >= 0.1 * len(words)
-
-
-def _chain_first(
-    first: list[Transcript], rest: Iterator[list[Transcript]]
-) -> Iterator[list[Transcript]]:
-    yield first
-    yield from rest
 
 
 WORKER_TASK = 64  # calls per task sent to a worker process
@@ -243,7 +237,7 @@ def _score_in_workers(
     batches: Iterator[list[Transcript]],
     model: EscalationModel,
     jobs: int,
-    keep: Any,
+    keep: list[str],
     options: dict[str, Any],
 ) -> Iterator[pd.DataFrame]:
     """Batches scored by ``jobs`` processes, at most two batches per worker in flight (flat
@@ -268,7 +262,7 @@ def _score_in_workers(
                 # small tasks: a worker's working memory is one task, not one reading batch
                 for start in range(0, len(batch), WORKER_TASK):
                     chunk = batch[start : start + WORKER_TASK]
-                    pending.append(pool.submit(_score_in_worker, chunk, keep(), options))
+                    pending.append(pool.submit(_score_in_worker, chunk, keep, options))
                     if len(pending) >= 2 * jobs:
                         yield pending.popleft().result()
             while pending:
