@@ -1,11 +1,25 @@
-"""Shared by the benchmark scripts: replace one marked section of docs/benchmarks.md."""
+"""Shared by the benchmark scripts: replace one marked section of docs/benchmarks.md, and the
+``--stc3`` option that points at the STC-3 file beside the project (never shipped)."""
 
 from __future__ import annotations
 
+import argparse
 import re
 from pathlib import Path
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
+STC3 = (
+    Path(__file__).resolve().parents[2]
+    / "shared"
+    / "datasets"
+    / "stc3-helpdesk"
+    / "stc3-train.jsonl"
+)
+
+
+def add_stc3_option(parser: argparse.ArgumentParser) -> None:
+    """``--stc3 PATH``, by default ../shared/datasets/stc3-helpdesk/stc3-train.jsonl."""
+    parser.add_argument("--stc3", default=str(STC3), help="the STC-3 JSONL file")
 
 
 def write_section(name: str, lines: list[str]) -> str:

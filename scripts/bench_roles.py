@@ -26,7 +26,7 @@ from escalation_risk.speakers import LOW_CONFIDENCE, WordModel, guess_agent
 from escalation_risk.transcripts import Transcript, Turn
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _docs import write_section  # noqa: E402
+from _docs import add_stc3_option, write_section  # noqa: E402
 from train_speaker_words import fit  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -67,10 +67,7 @@ def _row(name: str, right: int, total: int, low: int) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument(
-        "--stc3",
-        default=str(ROOT.parent / "shared" / "datasets" / "stc3-helpdesk" / "stc3-train.jsonl"),
-    )
+    add_stc3_option(parser)
     args = parser.parse_args()
     corpus = list(read_transcripts(ROOT / "data" / "corpus"))
     weeks = sorted({c.call_id.split("-")[0] for c in corpus})

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from _docs import write_section
+from _docs import add_stc3_option, write_section
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
@@ -250,10 +250,7 @@ def run(name: str, calls: list[Transcript], peers: dict[str, Scorer | str]) -> l
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--stc3",
-        default=str(ROOT.parent / "shared" / "datasets" / "stc3-helpdesk" / "stc3-train.jsonl"),
-    )
+    add_stc3_option(parser)
     args = parser.parse_args()
     log: list[dict] = []
     peers: dict[str, Scorer | str] = {"keywords (hit count)": keywords}

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 import sklearn
-from _docs import write_section
+from _docs import add_stc3_option, write_section
 from benchmark import ours, out_of_fold, tfidf_model, tuned_lr
 
 from escalation_risk import read_transcripts
@@ -56,10 +56,7 @@ def compare(name: str, path: str | Path) -> list[str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--stc3",
-        default=str(ROOT.parent / "shared" / "datasets" / "stc3-helpdesk" / "stc3-train.jsonl"),
-    )
+    add_stc3_option(parser)
     args = parser.parse_args()
     lines = [
         "## Core: accuracy beside a TF-IDF peer, lexicon precision and recall",
