@@ -6,9 +6,13 @@ from __future__ import annotations
 import hashlib
 import json
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import sklearn
 import skops.io as sio
 
@@ -32,7 +36,8 @@ def save_model(model: EscalationModel, path: str | Path, *, card: bool = True) -
     directory = Path(path)
     directory.mkdir(parents=True, exist_ok=True)
     target = directory / MODEL_FILE
-    sio.dump(model.pipeline, target, compression=zipfile.ZIP_DEFLATED, compresslevel=9)
+    with _compact_vocabularies(model.pipeline):
+        sio.dump(model.pipeline, target, compression=zipfile.ZIP_DEFLATED, compresslevel=9)
     untrusted = set(sio.get_untrusted_types(file=target)) - set(TRUSTED_TYPES)
     if untrusted:
         target.unlink()
@@ -121,7 +126,48 @@ def load_model(path: str | Path | None = None) -> EscalationModel:
         raise
     except Exception as err:  # a damaged archive can fail in many ways inside skops
         raise ModelFileError(f"{archive}: cannot be loaded ({type(err).__name__}: {err})") from None
+    _restore_vocabularies(pipeline)
     return EscalationModel(pipeline, manifest)
+
+
+# skops writes a dict entry by entry into its JSON schema: a 31k-word vocabulary took 8 MB of
+# JSON whose parsing left 30-70 MB of heap in every scoring process. Saved instead as one
+# array of terms (index = position), rebuilt into the dict on loading.
+_TERMS = "escalation_risk_terms_"
+
+
+def _vectorizers(pipeline: Any) -> Iterator[Any]:
+    for step in getattr(pipeline, "steps", ()):
+        for _, part, _ in getattr(step[1], "transformers_", ()):
+            if hasattr(part, "vocabulary_") or hasattr(part, _TERMS):
+                yield part
+
+
+@contextmanager
+def _compact_vocabularies(pipeline: Any) -> Iterator[None]:
+    saved = []
+    for part in _vectorizers(pipeline):
+        vocabulary = part.vocabulary_
+        terms = sorted(vocabulary, key=vocabulary.__getitem__)
+        if [vocabulary[t] for t in terms] != list(range(len(terms))):
+            raise ModelFileError("vocabulary indices are not 0..n-1; cannot save compactly")
+        setattr(part, _TERMS, np.array(terms, dtype=str))
+        del part.vocabulary_
+        saved.append((part, vocabulary))
+    try:
+        yield
+    finally:
+        for part, vocabulary in saved:
+            part.vocabulary_ = vocabulary
+            delattr(part, _TERMS)
+
+
+def _restore_vocabularies(pipeline: Any) -> None:
+    for part in _vectorizers(pipeline):
+        terms = getattr(part, _TERMS, None)
+        if terms is not None:
+            part.vocabulary_ = {str(t): i for i, t in enumerate(terms.tolist())}
+            delattr(part, _TERMS)
 
 
 def _refuse_pickle(path: Path) -> None:
