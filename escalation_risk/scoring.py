@@ -22,7 +22,7 @@ from .lexicon import FAMILY_IDS
 from .metrics import review_order
 from .model import OUTPUT_SCHEMA_VERSION, EscalationModel, evidence_records, reasons_for
 from .speakers import LOW_CONFIDENCE
-from .transcripts import Transcript
+from .transcripts import Transcript, Turn
 
 log = logging.getLogger(__name__)
 DEFAULT_KEEP = ("agent_id", "queue", "started_at", "agent_speaker", "role_confidence")
@@ -150,7 +150,7 @@ def score_batches(
     upto_fraction: float | None = None,
     on_error: OnError = "skip",
     report: BatchReport | None = None,
-    batch_size: int = 512,
+    batch_size: int = 128,
     jobs: int = 1,
 ) -> Iterator[pd.DataFrame]:
     """Stream scores batch by batch, so any number of calls runs in flat memory.
@@ -223,6 +223,15 @@ WORKER_TASK = 64  # calls per task sent to a worker process
 _WORKER_MODEL: list[EscalationModel] = []  # the model in a worker process, set once
 
 
+_WARM_UP = Transcript(
+    "warm-up",
+    (
+        Turn.from_speaker("customer", "This is my third call and I want a supervisor."),
+        Turn.from_speaker("agent", "I can't do that, it's our policy. I'm sorry."),
+    ),
+)
+
+
 def _start_worker(model: EscalationModel) -> None:
     _WORKER_MODEL[:] = [model]
 
@@ -250,8 +259,11 @@ def _score_in_workers(
     # bar refreshes by hand).
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-    # Objects alive now (modules, the model) are never collected: freezing them keeps the
-    # collector from touching, and so copying, the pages workers share with this process.
+    # Build the model's lazy parts (pattern index, feature names, late imports) here, once,
+    # so workers share them instead of building a copy each. Objects alive now are never
+    # collected: freezing them keeps the collector from touching, and so copying, the pages
+    # workers share with this process.
+    score_calls([_WARM_UP], model, keep=keep, **options)
     gc.freeze()
     try:
         with ProcessPoolExecutor(
