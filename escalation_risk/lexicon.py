@@ -265,16 +265,29 @@ class PatternIndex:
             positions.setdefault(word, []).append(i)
         best: dict[tuple[str, int], int] = {}
         for number in candidates:
-            if any(words.isdisjoint(vocabulary) for words in self._required[number]):
-                continue
-            key, first, rest = self._heads[number]
-            for word in first & vocabulary:
-                for start in positions[word]:
-                    end = max(_ends(rest, 0, norms, start + 1), default=-1)
-                    if end > best.get((key, start), -1):
-                        best[(key, start)] = end
+            for words in self._required[number]:  # a loop, not any(): this runs a million times
+                if words.isdisjoint(vocabulary):
+                    break
+            else:
+                self._try(number, norms, vocabulary, positions, best)
         ordered = sorted(best, key=lambda ks: (ks[1], self._order[ks[0]]))
         return [(key, start, best[(key, start)]) for key, start in ordered]
+
+    def _try(
+        self,
+        number: int,
+        norms: Sequence[str],
+        vocabulary: set[str],
+        positions: dict[str, list[int]],
+        best: dict[tuple[str, int], int],
+    ) -> None:
+        """Record the longest match of head ``number`` at each place its first word occurs."""
+        key, first, rest = self._heads[number]
+        for word in first & vocabulary:
+            for start in positions[word]:
+                end = max(_ends(rest, 0, norms, start + 1), default=-1)
+                if end > best.get((key, start), -1):
+                    best[(key, start)] = end
 
 
 def _commonness(words: frozenset[str]) -> int:
