@@ -3,6 +3,7 @@
     python scripts/bench_speed.py            # the full run (under 30 minutes on 2 cores)
     python scripts/bench_speed.py --quick    # a few hundred calls, to check the script
     python scripts/bench_speed.py --train-100k   # adds the fit on 100k calls (beyond 30 minutes)
+    python scripts/bench_speed.py --phases   # where one call's time goes, one core (1 minute)
 
 Inputs: data/corpus (turns are resampled into new calls: a fixed-length set of 1,000 ± 100
 words a call, the target, and a realistic mix of 20-60 turns and 300-2,000 words).
@@ -163,6 +164,43 @@ def child(mode: str, data: Path, n: int) -> None:
         rest.fit(weight_signals(frame, 0.1), y)
 
 
+def phases(n: int = 300) -> None:
+    """Milliseconds per generated 1,000-word call in each phase of ``score_calls``, one core,
+    best of three (printed; quoted in docs/benchmarks.md's commentary)."""
+    from escalation_risk.lexicon import nlp
+    from escalation_risk.persistence import load_model
+    from escalation_risk.readers import read_transcripts
+    from escalation_risk.scoring import score_calls
+
+    with tempfile.TemporaryDirectory() as tmp:
+        generate(Path(tmp), n, "fixed", seed=n)
+        calls = list(read_transcripts(Path(tmp)))
+    model = load_model()
+    score_calls(calls[:10], model)  # builds the lazy parts
+    matcher = model.features.matcher(redact_quotes=True)
+    tokenizer = nlp().tokenizer
+    analyzed = [matcher.analyze(c) for c in calls]
+
+    def best(work) -> float:  # type: ignore[no-untyped-def]
+        times = []
+        for _ in range(3):
+            started = time.perf_counter()
+            work()
+            times.append(time.perf_counter() - started)
+        return min(times) / len(calls) * 1000
+
+    steps = {
+        "tokenization": lambda: [list(tokenizer.pipe(t.text for t in c.turns)) for c in calls],
+        "analyze (tokenization, matching, redaction, evidence)": lambda: [
+            matcher.analyze(c) for c in calls
+        ],
+        "features + TF-IDF + model": lambda: model.score_analyzed(analyzed),
+        "score_calls (all, with reasons and rows)": lambda: score_calls(calls, model),
+    }
+    for name, work in steps.items():
+        print(f"{name}: {best(work):.2f} ms per call")
+
+
 def _peer_batch(peer, batch, out, pd) -> None:  # type: ignore[no-untyped-def]
     if batch:
         risk = peer.predict_proba([" ".join(t.text for t in c.turns) for c in batch])[:, 1]
@@ -177,8 +215,12 @@ def main() -> None:
     parser.add_argument(
         "--train-100k", action="store_true", help="also time the fit on 100k calls (long)"
     )
+    parser.add_argument("--phases", action="store_true", help="time score_calls' phases only")
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.phases:
+        phases()
+        return
     if args.child:
         child(args.child[0], Path(args.child[1]), int(args.child[2]))
         return
