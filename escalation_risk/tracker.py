@@ -103,6 +103,15 @@ def live_window_risks(
     call = analyzed.call
     last = escalation_turn(call) if call.label else None
     last = len(call.turns) if last is None else last
+    return prefix_risks(model, analyzed, last, prior=prior)
+
+
+def prefix_risks(
+    model: EscalationModel, analyzed: AnalyzedCall, turns: int, *, prior: float | None = None
+) -> np.ndarray:
+    """The risk after each of the first ``turns`` turns, as a :class:`RiskTracker` shows it;
+    every prefix is scored in one batch."""
+    call = analyzed.call
     prefixes = [
         AnalyzedCall(
             replace(call, turns=call.turns[:n]),
@@ -111,7 +120,7 @@ def live_window_risks(
             analyzed.offsets[:n],
             analyzed.redacted,
         )
-        for n in range(1, last + 1)
+        for n in range(1, turns + 1)
     ]
     if not prefixes:
         return np.zeros(0)
