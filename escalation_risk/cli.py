@@ -43,6 +43,8 @@ SALT_ENV = "ESCALATION_RISK_SALT"
 _state = {"debug": False}
 
 Inputs = Annotated[list[str], typer.Argument(help="Transcript files or directories; - for stdin.")]
+OneInput = Annotated[str, typer.Argument(metavar="INPUT", help="Transcript file; - for stdin.")]
+CallIdOpt = Annotated[str | None, typer.Option("--call-id", help="Which call (default: first).")]
 FormatOpt = Annotated[
     Format | None,
     typer.Option("--format", help="Force the input format (detected from content otherwise)."),
@@ -356,6 +358,12 @@ def score_cli(
             help="Score on Dask: a scheduler address, or 'local' for a local cluster.",
         ),
     ] = None,
+    brief: Annotated[
+        bool,
+        typer.Option(
+            "--brief", help="Add a 'brief' column: the escalation brief of each high call."
+        ),
+    ] = False,
     fmt: FormatOpt = None,
     call_col: CallCol = None,
     speaker_col: SpeakerCol = None,
@@ -381,6 +389,10 @@ def score_cli(
         done = written_ids(output)
         err.print(f"resuming: {len(done)} call(s) already in {output}")
         calls = (c for c in calls if c.call_id not in done)
+    if brief and (review_budget or dask):
+        raise typer.BadParameter(
+            "--brief follows the model's high band on this machine; drop --review-budget/--dask"
+        )
     frames: Iterable[pd.DataFrame]
     if dask:
         if thresholds or upto_turn or upto_fraction or call_col or speaker_col or text_col:
@@ -402,6 +414,7 @@ def score_cli(
             on_error=on_error,
             report=report,
             jobs=jobs or os.cpu_count() or 1,
+            brief=brief,
         )
     if err.is_terminal:
         frames = _with_progress(frames)
@@ -572,11 +585,9 @@ def coach_cli(
 @app.command("explain")
 @_one_line_errors
 def explain_cli(
-    input_: Annotated[str, typer.Argument(metavar="INPUT", help="Transcript file; - for stdin.")],
+    input_: OneInput,
     model_path: ModelOpt = None,
-    call_id: Annotated[
-        str | None, typer.Option("--call-id", help="Which call (default: first).")
-    ] = None,
+    call_id: CallIdOpt = None,
     fmt: FormatOpt = None,
     call_col: CallCol = None,
     speaker_col: SpeakerCol = None,
@@ -594,6 +605,8 @@ def explain_cli(
         redact=not no_redact,
     )
     out.print(f"[bold]call {escape(view.call_id)}[/]  risk {view.risk:.2f}  band {view.band}")
+    out.print(escape(view.brief.text()), highlight=False)
+    out.rule()
     for turn in view.turns:
         text = "".join(
             escape(s) if f is None else f"[reverse]{escape(s)}[/][dim] ⟨{f}⟩[/]"
@@ -605,6 +618,36 @@ def explain_cli(
         out.print(f"  {reason['contribution']:+.2f}  {reason['reason']}")
         for ev in reason["evidence"]:
             out.print(f"         {escape(_evidence_text(ev))}")
+
+
+@app.command("brief")
+@_one_line_errors
+def brief_cli(
+    input_: OneInput,
+    model_path: ModelOpt = None,
+    call_id: CallIdOpt = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the brief as one JSON object.")
+    ] = False,
+    fmt: FormatOpt = None,
+    call_col: CallCol = None,
+    speaker_col: SpeakerCol = None,
+    text_col: TextCol = None,
+    agent_speaker: AgentSpeaker = None,
+    no_redact: NoRedact = False,
+) -> None:
+    """The escalation brief of one call: problem, what the customer wants, earlier contacts,
+    the agent's answers and how the risk rose, quoted from the call with turn numbers."""
+    from .brief import brief
+
+    naming = (call_col, speaker_col, text_col, agent_speaker)
+    model = load_model(model_path)
+    data = _read(input_, fmt, naming, label=model.label)
+    made = brief(data, model, call_id=call_id, redact=not no_redact)
+    if as_json:
+        print(json.dumps(made.as_dict(), ensure_ascii=False, indent=2))
+    else:
+        print(made.text())
 
 
 def _print_riskiest(rows: list[dict[str, Any]]) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from .brief import Brief, brief_of
 from .errors import InputError
 from .inputs import as_transcripts
 from .model import EscalationModel, reasons_for
@@ -29,6 +30,7 @@ class Explanation:
     band: str
     reasons: list[dict[str, Any]]
     turns: tuple[TurnView, ...]
+    brief: Brief
 
 
 def explain(
@@ -58,7 +60,8 @@ def explain(
         marks = sorted((e.start, e.end, e.family) for e in analyzed.evidence if e.turn == index)
         views.append(TurnView(index, turn.role, turn.speaker, _segments(turn.text, marks, redact)))
     reasons = reasons_for(analyzed, scored.contributions[0], scored.top_words[0], scored.baseline)
-    return Explanation(call.call_id, risk, model.band(risk), reasons, tuple(views))
+    summary = brief_of(analyzed, model, redact=redact)
+    return Explanation(call.call_id, risk, model.band(risk), reasons, tuple(views), summary)
 
 
 def _pick(data: Any, call_id: str | None, label: str) -> Transcript:

@@ -15,6 +15,7 @@ import pandas as pd
 from scipy.special import expit
 from spacy.lang.en.stop_words import STOP_WORDS
 
+from .brief import brief_of
 from .cutting import truncate
 from .errors import OnError, SkipLog
 from .inputs import as_transcripts
@@ -73,6 +74,7 @@ def score(
     upto_fraction: float | None = None,
     on_error: OnError = "skip",
     report: BatchReport | None = None,
+    brief: bool = False,
 ) -> pd.DataFrame:
     """Score calls: ``call_id, risk, band, signals, reasons, evidence, schema_version`` + metadata.
 
@@ -89,6 +91,8 @@ def score(
         instead of the fixed threshold. Needs the whole batch.
     upto_turn, upto_fraction: score only the first turns of each call.
     on_error: ``skip`` counts bad calls in ``report`` and goes on; ``fail`` raises.
+    brief: add a ``brief`` column, the plain-text escalation brief of each ``high`` call
+        (bands from the model, so not with ``review_budget``).
 
     >>> import pandas as pd
     >>> turns = pd.DataFrame({"call_id": ["C1", "C1"], "speaker": ["agent", "customer"],
@@ -108,12 +112,15 @@ def score(
             upto_fraction=upto_fraction,
             on_error=on_error,
             report=report,
+            brief=brief,
         )
     )
     if not frames:
         return pd.DataFrame(columns=list(BASE_COLUMNS))
     out = pd.concat(frames, ignore_index=True)
     if review_budget is not None:
+        if brief:
+            raise ValueError("brief follows the model's high band; it cannot go with review_budget")
         out = apply_review_budget(out, review_budget)
     return out
 
@@ -152,6 +159,7 @@ def score_batches(
     report: BatchReport | None = None,
     batch_size: int = 128,
     jobs: int = 1,
+    brief: bool = False,
 ) -> Iterator[pd.DataFrame]:
     """Stream scores batch by batch, so any number of calls runs in flat memory.
 
@@ -187,7 +195,12 @@ def score_batches(
             yield batch
 
     batches = counted(_batched(calls, batch_size))
-    options: dict[str, Any] = {"redact": redact, "prior": prior, "thresholds": thresholds}
+    options: dict[str, Any] = {
+        "redact": redact,
+        "prior": prior,
+        "thresholds": thresholds,
+        "brief": brief,
+    }
     first = next(batches, None)
     if first is None:
         return
@@ -291,8 +304,12 @@ def score_calls(
     redact: bool = True,
     prior: float | None = None,
     thresholds: Mapping[str, float | None] | None = None,
+    brief: bool = False,
 ) -> pd.DataFrame:
-    """Score a list of calls already read (the unit of work for any batch engine)."""
+    """Score a list of calls already read (the unit of work for any batch engine).
+
+    ``brief`` adds a ``brief`` column: the plain-text escalation brief of each ``high`` call
+    (None for the others)."""
     matcher = model.features.matcher(redact_quotes=redact)
     analyzed = [matcher.analyze(c) for c in calls]
     scored = model.score_analyzed(analyzed) if analyzed else None
@@ -325,9 +342,16 @@ def score_calls(
             "evidence": evidence_records(a.evidence),
             "schema_version": OUTPUT_SCHEMA_VERSION,
         }
+        if brief:
+            row["brief"] = (
+                brief_of(a, model, redact=redact, prior=prior, thresholds=thresholds).text()
+                if row["band"] == "high"
+                else None
+            )
         row.update({k: _cell(a.call.metadata.get(k)) for k in keep})
         rows.append(row)
-    return pd.DataFrame(rows, columns=[*BASE_COLUMNS, *keep])
+    extra = ["brief"] if brief else []
+    return pd.DataFrame(rows, columns=[*BASE_COLUMNS, *extra, *keep])
 
 
 def _cell(value: Any) -> Any:

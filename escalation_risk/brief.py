@@ -1,0 +1,411 @@
+"""The escalation brief: what a supervisor needs in ten seconds, quoted from the call.
+
+Extractive only: every item is a (redacted) quote with its turn number; nothing is generated.
+The problem, what the customer wants, earlier contacts, what the agent offered or refused, and
+how the risk rose, turn by turn.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from scipy.special import expit
+
+from .cutting import escalation_turn
+from .model import EscalationModel
+from .redact import redact as redact_text
+from .signals import AnalyzedCall, Evidence
+from .tracker import prefix_risks
+from .transcripts import Transcript
+
+# Customer signs that are the escalation itself, not a want about the problem.
+ESCALATION_FAMILIES = frozenset({"supervisor_request", "churn_threat", "complaint_threat"})
+REFUSAL_FAMILIES = frozenset({"cant_phrasing", "policy_wall", "supervisor_deflection", "blame"})
+# Agent signs that calm a call: left out of the timeline of warning signs.
+CALMING_FAMILIES = frozenset({"ownership", "expectation_setting", "empathy"})
+QUOTE_WORDS = 22  # longest quote, in words, before it is cut with an ellipsis
+MAX_WORDS = 120  # the plain-text brief's budget
+
+_I = r"(?:i|we)"
+# An agent turn asking for identification, and the customer's answer to it.
+_ID_QUESTION = re.compile(
+    r"\b(?:name|number|account|date of birth|birthday|address|post ?code|zip|pin|security|"
+    r"verif\w*|last four|social|e-?mail|reference|confirm\w*|spell)\b",
+    re.IGNORECASE,
+)
+# Words that say something is wrong: a customer turn holding one states a problem.
+_PROBLEM = re.compile(
+    r"\b(?:problem|issue|wrong|broken|faulty|crackl\w*|not working|stopped|drop(?:s|ped|ping)?|"
+    r"down|missing|lost|stole\w*|fraud|charged?|fees?|bill(?:ed)?|statement|late|never|"
+    r"didn'?t|did not|doesn'?t|isn'?t|wasn'?t|hasn'?t|haven'?t|won'?t|can'?t|cannot|still|"
+    r"supposed to|error|damage\w*|cracked|smell\w*|cancell?ed|missed|mistake|refund|"
+    rf"overdraft|not (?:eligible|covered|received)|calling (?:about|because|regarding)|"
+    rf"ringing (?:about|because)|{_I} (?:got|had|have) (?:a|an|this|my)\b)",
+    re.IGNORECASE,
+)
+_TOPIC = re.compile(r"\b(?:calling|ringing|phoning) (?:about|because|regarding)\b", re.IGNORECASE)
+# A customer asking for a resolution: a request form, or a sentence that starts with a verb.
+_VERBS = (
+    r"send|refund|waive|extend|reverse|credit|fix|block|stop|cancel|take|put|open|call|check|"
+    r"find|move|bring|split|lower|approve|replace|return|sort|look (?:at|for|into)"
+)
+_WANT = re.compile(
+    rf"\b(?:{_I} (?:just |really |only )?(?:want|need|would like|'d like)|{_I}'d like|"
+    r"i'm asking (?:for|you)|(?:can|could|would|will) you|"
+    r"(?:can|could|may) i (?:get|have|send|email|give|pay|bring|just)|"
+    r"is there (?:any|no|some|nothing|anything|anyone|someone|somebody)|what about|give me|"
+    r"can (?:that|it|this|they) be|(?:can|could) (?:someone|somebody|anyone|anybody)|"
+    r"take (?:it|that|them) off|knock (?:it )?off|(?:money|percent|fees?|charges?|it|them) back|"
+    r"(?:i'm|i am|we're) not (?:paying|going to pay)|i won'?t pay|"
+    r"(?:so|then) (?:you|just) (?:" + _VERBS + r"))\b"
+    r"|(?:^|[.!?,]\s+)(?:please |just |so |then |ok(?:ay)?,? )*(?:" + _VERBS + r")\b",
+    re.IGNORECASE,
+)
+# Earlier contacts: said by either side.
+_PRIOR = re.compile(
+    rf"\b(?:{_I} (?:called|rang|phoned|emailed|messaged|wrote|chatted|spoke)|"
+    r"(?:second|third|fourth|fifth|sixth) (?:time|call)|(?:called|calling|ringing) (?:back|again)|"
+    r"last time|(?:the|a) (?:guy|man|woman|lady|girl|bloke|person|agent|tech\w*) "
+    r"(?:said|told|on)|previous (?:contacts?|calls?|agent)|times? (?:before|already)|"
+    r"notes? from|told (?:you|them|the last))",
+    re.IGNORECASE,
+)
+# An agent offering, promising or doing something.
+_OFFER = re.compile(
+    r"\b(?:what i can do|here's what|i can (?:offer|do|put|send|transfer|request|log|book|"
+    r"arrange|give|refund|credit|waive|escalate|raise|note|switch|rebook|take|add|bring)|"
+    r"i(?:'ll| will) (?:send|transfer|put|log|book|arrange|raise|call|make sure|escalate|note|"
+    r"credit|refund|brief|request|add|get|have)|i(?:'ve| have) (?:put|logged|raised|sent|added|"
+    r"frozen|locked|noted|credited|refunded|booked|requested)|reference number|"
+    r"i'm (?:going to|sending|locking|freezing|bringing|transferring))",
+    re.IGNORECASE,
+)
+_NEGATION = re.compile(r"\b(?:not|no|nothing|never|unable|afraid)\b|n't\b|\bcant\b", re.IGNORECASE)
+_SENTENCE = re.compile(r"(?<=[.!?])\s+")
+
+
+@dataclass(frozen=True)
+class Item:
+    """One quoted moment of the call."""
+
+    turn: int
+    text: str
+    kind: str | None = None  # agent responses: refused / offered / helped
+    risk: float | None = None  # timeline: the risk after this turn
+    rise: float | None = None  # timeline: how much this turn raised the risk
+    signs: tuple[str, ...] = ()  # timeline: warning-sign families said in this turn
+
+
+@dataclass(frozen=True)
+class Brief:
+    call_id: str
+    risk: float
+    band: str
+    escalation_turn: int | None = None  # labelled, else the customer's first escalation ask
+    problem: tuple[Item, ...] = ()
+    desired_outcome: tuple[Item, ...] = ()
+    prior_contacts: tuple[Item, ...] = ()
+    agent_responses: tuple[Item, ...] = ()
+    timeline: tuple[Item, ...] = field(default=())
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready: the keys of the brief, each item ``{"turn", "text"}`` plus, where set,
+        ``kind`` (agent responses), ``risk`` and ``signs`` (timeline)."""
+        out: dict[str, Any] = {
+            "call_id": self.call_id,
+            "risk": self.risk,
+            "band": self.band,
+            "escalation_turn": self.escalation_turn,
+        }
+        for name in ("problem", "desired_outcome", "prior_contacts", "agent_responses"):
+            out[name] = [_item_dict(i) for i in getattr(self, name)]
+        out["timeline"] = [_item_dict(i) for i in self.timeline]
+        return out
+
+    def text(self, max_words: int = MAX_WORDS) -> str:
+        """Plain text for a terminal or a CRM note field, within about ``max_words`` words.
+
+        Lines are kept by priority (problem, want, risk path, one earlier contact, the agent's
+        answers nearest the escalation, the rest) and printed in reading order.
+        """
+        lines: list[tuple[int, int, str]] = []  # (priority, order, line)
+
+        def add(priority: int, order: int, title: str, item: Item) -> None:
+            kind = f", {item.kind}" if item.kind else ""
+            lines.append((priority, order, f'{title} (turn {item.turn}{kind}): "{item.text}"'))
+
+        for k, item in enumerate(self.problem):
+            add(0 if k == 0 else 6, 1 + k, "Problem", item)
+        for item in self.desired_outcome:
+            add(1, 3, "Wants", item)
+        shown = {i.turn for i in (*self.problem, *self.desired_outcome)}
+        earlier = [i for i in self.prior_contacts if i.turn not in shown]
+        for k, item in enumerate(earlier):
+            add(3 if k == 0 else 7, 4 + k, "Before", item)
+        ask = self.escalation_turn if self.escalation_turn is not None else 10**6
+        nearest = sorted(self.agent_responses, key=lambda i: abs(i.turn - ask))
+        for k, item in enumerate(nearest):
+            add(4 + k, 10 + item.turn, "Agent", item)
+        # the five turns whose signs raised the risk most, in call order
+        steepest = sorted(self.timeline, key=lambda i: -(i.rise or 0.0))[:5]
+        steps = [
+            f"t{i.turn} {'+'.join(i.signs)} {i.risk:.2f}"
+            for i in sorted(steepest, key=lambda i: i.turn)
+        ]
+        if steps:
+            lines.append((2, 10**6, "Risk: " + " > ".join(steps)))
+        head = f"Call {self.call_id}: risk {self.risk:.2f} ({self.band})."
+        kept, used = [], len(head.split())
+        for line in sorted(lines):
+            n = len(line[2].split())
+            if used + n <= max_words:
+                kept.append(line)
+                used += n
+        return "\n".join([head, *(line for _, _, line in sorted(kept, key=lambda t: t[1]))])
+
+
+def brief(
+    call: Transcript | Any,
+    model: EscalationModel | None = None,
+    *,
+    call_id: str | None = None,
+    redact: bool = True,
+) -> Brief:
+    """The escalation brief of one call (a :class:`Transcript`, or any input ``score`` takes,
+    of which the first call or the one with ``call_id`` is used).
+
+    >>> from escalation_risk.transcripts import Turn
+    >>> call = Transcript("C1", (
+    ...     Turn.from_speaker("agent", "Billing, how can I help?"),
+    ...     Turn.from_speaker("customer", "I got charged a late fee and I paid on time."),
+    ...     Turn.from_speaker("agent", "I can't remove it, that's our policy."),
+    ...     Turn.from_speaker("customer", "I want the fee taken off. Get me a supervisor."),
+    ... ))
+    >>> b = brief(call)
+    >>> [(i.turn, i.text) for i in b.problem]
+    [(1, 'I got charged a late fee and I paid on time.')]
+    >>> [(i.turn, i.text) for i in b.desired_outcome]
+    [(3, 'I want the fee taken off. Get me a supervisor.')]
+    """
+    from .explain import _pick
+    from .persistence import load_model
+
+    model = model if model is not None else load_model()
+    if not isinstance(call, Transcript):
+        call = _pick(call, call_id, model.label)
+    analyzed = model.features.matcher(redact_quotes=redact).analyze(call)
+    return brief_of(analyzed, model, redact=redact)
+
+
+def brief_of(
+    analyzed: AnalyzedCall,
+    model: EscalationModel,
+    *,
+    redact: bool = True,
+    prior: float | None = None,
+    thresholds: Mapping[str, float | None] | None = None,
+) -> Brief:
+    """The brief of a call already tokenized and matched (what scoring has in hand)."""
+    call = analyzed.call
+    risks = prefix_risks(model, analyzed, len(call.turns), prior=prior)
+    risk = float(risks[-1]) if len(risks) else float(expit(model.prior_shift(prior)))
+    by_turn: dict[int, list[Evidence]] = {}
+    for e in analyzed.evidence:
+        by_turn.setdefault(e.turn, []).append(e)
+    ask = _escalation_point(call, by_turn)
+
+    def quote(turn: int, pattern: re.Pattern[str] | None = None, needle: str = "") -> str:
+        text = call.turns[turn].text
+        if redact:
+            text, needle = redact_text(text), redact_text(needle)
+        return _excerpt(text, pattern, needle)
+
+    problem = _problem_turns(call, ask)
+    wants = _want_turn(call, by_turn, ask, set(problem))
+    earlier = _prior_turns(call, by_turn)
+    responses = _agent_turns(call, by_turn, ask)
+    timeline = [
+        Item(
+            t,
+            quote(t, needle=ev[0].quote),
+            risk=float(risks[t]),
+            rise=float(risks[t] - (risks[t - 1] if t else 0.0)),
+            signs=_families(ev),
+        )
+        for t, ev in sorted(by_turn.items())
+        if any(e.family not in CALMING_FAMILIES for e in ev)
+    ]
+    return Brief(
+        call.call_id,
+        risk,
+        model.band(risk, thresholds or model.thresholds_for(prior)),
+        escalation_turn=ask if ask < len(call.turns) else None,
+        problem=tuple(Item(t, quote(t)) for t in problem),
+        desired_outcome=tuple(Item(t, quote(t, _WANT)) for t in wants),
+        prior_contacts=tuple(Item(t, quote(t, _PRIOR)) for t in earlier),
+        agent_responses=tuple(Item(t, quote(t, needle=q), kind=k) for t, k, q in responses),
+        timeline=tuple(timeline),
+    )
+
+
+def _families(evidence: list[Evidence]) -> tuple[str, ...]:
+    return tuple(sorted({e.family for e in evidence}))
+
+
+def _escalation_point(call: Transcript, by_turn: dict[int, list[Evidence]]) -> int:
+    """The labelled escalation turn, else the customer's first escalation ask, else the end."""
+    labelled = escalation_turn(call)
+    if labelled is not None:
+        return labelled
+    for t in sorted(by_turn):
+        if any(e.family in ESCALATION_FAMILIES for e in by_turn[t]):
+            return t
+    return len(call.turns)
+
+
+def _customer_turns(call: Transcript) -> list[int]:
+    return [i for i, t in enumerate(call.turns) if t.role == "customer"]
+
+
+def _problem_turns(call: Transcript, ask: int) -> list[int]:
+    """The first customer turn that states a problem: it holds a problem word and is not a
+    bare answer to an identification question. When that turn is short or only names the
+    topic ("I'm calling about my bill"), the next such turn too, if it follows closely and
+    comes before the escalation ``ask``."""
+    found = [i for i in _customer_turns(call) if _states_problem(call, i)]
+    if not found:
+        long_turns = [i for i in _customer_turns(call) if len(call.turns[i].text.split()) >= 12]
+        return long_turns[:1]
+    first = found[0]
+    text = call.turns[first].text
+    # after "I'm calling about my bill", the next customer turn that says more is the story
+    following = [
+        i
+        for i in _customer_turns(call)
+        if first < i <= min(first + 6, ask - 1)
+        and (i in found or (_TOPIC.search(text) and _says_more(call, i)))
+    ]
+    if following and (len(text.split()) < 20 or _TOPIC.search(text)):
+        return [first, following[0]]
+    return [first]
+
+
+def _states_problem(call: Transcript, i: int) -> bool:
+    words = len(call.turns[i].text.split())
+    return bool(_PROBLEM.search(call.turns[i].text)) and (
+        words >= 12 or (words >= 6 and not _answers_id(call, i))
+    )
+
+
+def _says_more(call: Transcript, i: int) -> bool:
+    return len(call.turns[i].text.split()) >= 12 and not _answers_id(call, i)
+
+
+def _answers_id(call: Transcript, i: int) -> bool:
+    previous = call.turns[i - 1] if i > 0 else None
+    return bool(
+        previous is not None and previous.role == "agent" and _ID_QUESTION.search(previous.text)
+    )
+
+
+def _want_turn(
+    call: Transcript, by_turn: dict[int, list[Evidence]], ask: int, problem: set[int]
+) -> list[int]:
+    """The customer's latest want up to the escalation (the escalation ask itself only when
+    it says more than 'get me a supervisor'), else the first want after it."""
+
+    def wants(i: int) -> bool:
+        return bool(_WANT.search(call.turns[i].text))
+
+    def escalates(i: int) -> bool:
+        return any(e.family in ESCALATION_FAMILIES for e in by_turn.get(i, ()))
+
+    customer = _customer_turns(call)
+    before = [i for i in customer if i < ask and wants(i) and not escalates(i)]
+    if before:
+        return [before[-1]]
+    at_ask = [i for i in customer if i == ask]
+    after = [i for i in customer if i > ask and wants(i) and not escalates(i)]
+    if at_ask and _says_more_than_ask(call.turns[ask].text, by_turn.get(ask, [])):
+        return at_ask
+    return after[:1] or [i for i in customer if i in problem and wants(i)][:1]
+
+
+def _says_more_than_ask(text: str, evidence: list[Evidence]) -> bool:
+    """Whether a turn says more than its escalation phrase(s): a want, or ten words besides."""
+    rest = text
+    for e in sorted(evidence, key=lambda e: -e.start):
+        rest = rest[: e.start] + " " + rest[e.end :]
+    return bool(_WANT.search(rest)) or len(rest.split()) >= 10
+
+
+def _prior_turns(call: Transcript, by_turn: dict[int, list[Evidence]]) -> list[int]:
+    found = [
+        i
+        for i, turn in enumerate(call.turns)
+        if any(e.family == "repeat_contact" for e in by_turn.get(i, ())) or _PRIOR.search(turn.text)
+    ]
+    return found[:2]
+
+
+def _agent_turns(
+    call: Transcript, by_turn: dict[int, list[Evidence]], ask: int
+) -> list[tuple[int, str, str]]:
+    """Up to three agent turns, (turn, kind, what to quote): an offer or promise (a sentence
+    that offers without a negation) or a refusal (habit evidence); the ones nearest the
+    escalation first, shown in call order."""
+    found: list[tuple[int, str, str]] = []
+    for i, turn in enumerate(call.turns):
+        if turn.role != "agent":
+            continue
+        offers = [
+            s for s in _SENTENCE.split(turn.text) if _OFFER.search(s) and not _NEGATION.search(s)
+        ]
+        refusals = [e for e in by_turn.get(i, ()) if e.family in REFUSAL_FAMILIES]
+        if offers:
+            found.append((i, "offered", offers[0]))
+        elif refusals:
+            found.append((i, "refused", refusals[0].quote))
+    nearest = sorted(found, key=lambda f: (abs(f[0] - ask), f[0]))[:3]
+    return sorted(nearest)
+
+
+def _excerpt(text: str, pattern: re.Pattern[str] | None = None, needle: str = "") -> str:
+    """From the sentence of ``text`` holding ``needle`` (or the first that ``pattern`` matches;
+    else the first sentence of more than three words), whole sentences while they fit in
+    ``QUOTE_WORDS`` words (the first cut if it alone is longer); "…" marks a cut."""
+    sentences = [s for s in _SENTENCE.split(text.strip()) if s]
+    found: int | None = None
+    if needle:
+        found = next((k for k, s in enumerate(sentences) if needle in s), None)
+    if found is None and pattern is not None:
+        found = next((k for k, s in enumerate(sentences) if pattern.search(s)), None)
+    if found is None:  # skip "Yeah, hi." and the like
+        found = next((k for k, s in enumerate(sentences) if len(s.split()) > 3), 0)
+    available = " ".join(sentences[found:]).split()
+    words: list[str] = []
+    for sentence in sentences[found:]:
+        more = sentence.split()
+        if words and len(words) + len(more) > QUOTE_WORDS:
+            break
+        words += more
+    words = words[:QUOTE_WORDS]
+    out = " ".join(words)
+    if found > 0:
+        out = "… " + out
+    return out + (" …" if len(words) < len(available) else "")
+
+
+def _item_dict(item: Item) -> dict[str, Any]:
+    data = asdict(item)
+    out: dict[str, Any] = {"turn": data["turn"], "text": data["text"]}
+    if item.kind:
+        out["kind"] = item.kind
+    if item.risk is not None:
+        out["risk"] = round(item.risk, 4)
+        out["rise"] = round(item.rise or 0.0, 4)
+        out["signs"] = list(item.signs)
+    return out

@@ -1,0 +1,163 @@
+"""The escalation brief: extractive, redacted, short, and finding what the hand labels say."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from helpers import ANGRY, CALM, CORPUS, ROOT, as_row, call, write_jsonl
+from typer.testing import CliRunner
+
+from escalation_risk import load_model, read_transcripts, score
+from escalation_risk.brief import MAX_WORDS, brief
+from escalation_risk.cli import app
+from escalation_risk.redact import redact
+from escalation_risk.tracker import RiskTracker
+
+runner = CliRunner()
+GOLD = json.loads((ROOT / "tests" / "fixtures" / "brief_gold.json").read_text())["calls"]
+KEYS = ("problem", "desired_outcome", "prior_contacts", "agent_responses", "timeline")
+
+
+@pytest.fixture(scope="module")
+def corpus():
+    return {c.call_id: c for c in read_transcripts(CORPUS)}
+
+
+@pytest.fixture(scope="module")
+def gold_briefs(corpus):
+    model = load_model()
+    return [(row, brief(corpus[row["call_id"]], model)) for row in GOLD]
+
+
+def _pieces(text: str) -> list[str]:
+    return [p.strip() for p in text.split("…") if p.strip()]
+
+
+def test_every_item_is_a_quote_of_its_turn(gold_briefs, corpus):
+    """Extractive only: each item's text, ellipses aside, is in the (redacted) turn it names."""
+    checked = 0
+    for row, made in gold_briefs:
+        turns = corpus[row["call_id"]].turns
+        for name in KEYS:
+            for item in getattr(made, name):
+                source = " ".join(redact(turns[item.turn].text).split())
+                for piece in _pieces(item.text):
+                    assert piece in source, (row["call_id"], name, item.turn, piece)
+                    checked += 1
+    assert checked > 200
+
+
+def test_brief_finds_the_hand_labelled_turns(gold_briefs):
+    """A guard well under the figures in docs/benchmarks.md (bench_brief.py), so a change
+    that breaks the extractor fails here rather than in the next benchmark run."""
+    problem = sum(row["problem"] in {i.turn for i in b.problem} for row, b in gold_briefs)
+    wants = sum(
+        bool(
+            {i.turn for i in b.desired_outcome}
+            & {row["desired_outcome"], *row["desired_outcome_also"]}
+        )
+        for row, b in gold_briefs
+    )
+    assert problem >= 30 and wants >= 30, (problem, wants)
+
+
+def test_plain_text_stays_short_and_names_turns(gold_briefs):
+    for _, made in gold_briefs:
+        text = made.text()
+        assert len(text.split()) <= MAX_WORDS + 30
+        assert text.startswith(f"Call {made.call_id}: risk ")
+        assert "Problem (turn " in text
+
+
+def test_json_has_the_keys_and_item_shape(gold_briefs):
+    data = json.loads(json.dumps(gold_briefs[0][1].as_dict()))
+    assert {"call_id", "risk", "band", *KEYS} <= set(data)
+    for name in KEYS:
+        for item in data[name]:
+            assert isinstance(item["turn"], int) and isinstance(item["text"], str)
+    assert all("risk" in item for item in data["timeline"])
+
+
+def test_timeline_risks_are_the_live_trackers(corpus):
+    """The risk after each listed turn is what RiskTracker shows after that turn."""
+    model = load_model()
+    c = corpus["W1-001"]
+    made = brief(c, model)
+    tracker = RiskTracker(model, call_id=c.call_id)
+    live = [tracker.add_turn(t.speaker, t.text).risk for t in c.turns]
+    assert made.timeline
+    for item in made.timeline:
+        assert item.risk == pytest.approx(live[item.turn], abs=1e-9)
+    assert made.risk == pytest.approx(float(score([c], model)["risk"][0]), abs=1e-9)
+
+
+def test_latest_want_wins_and_identification_is_skipped():
+    c = call(
+        "want",
+        ("agent", "Can I get the account number and the name on the account?"),
+        ("customer", "Sure it's 4417 and it's still under Dana"),
+        ("agent", "Thanks. What's going on?"),
+        ("customer", "I was charged twice for the same order last week and nobody fixed it."),
+        ("agent", "I can't refund that, it's our policy."),
+        ("customer", "Then I want a full refund to my card."),
+        ("agent", "That's not something I can do."),
+        ("customer", "Fine, can you at least give me store credit instead?"),
+        ("agent", "No."),
+        ("customer", "Get me your supervisor."),
+    )
+    made = brief(c)
+    assert made.problem[0].turn == 3  # not the answer to the identification question
+    assert [i.turn for i in made.desired_outcome] == [7]
+    assert "store credit" in made.desired_outcome[0].text
+    assert {i.kind for i in made.agent_responses} == {"refused"}
+    assert made.timeline[-1].turn == 9 and "supervisor_request" in made.timeline[-1].signs
+
+
+def test_personal_data_never_reaches_the_brief():
+    c = call(
+        "pii",
+        ("agent", "How can I help?"),
+        ("customer", "My card 4111 1111 1111 1111 was charged twice, email jo.b@example.org."),
+        ("customer", "I want the charge on four one one one one one one one reversed."),
+    )
+    made = brief(c)
+    blob = made.text() + json.dumps(made.as_dict())
+    for secret in ("4111", "example.org", "four one one one"):
+        assert secret not in blob
+    assert "[NUM]" in blob
+
+
+def test_cli_brief_text_and_json(tmp_path):
+    data = write_jsonl(tmp_path / "calls.jsonl", [as_row(CALM), as_row(ANGRY)])
+    text = runner.invoke(app, ["brief", str(data), "--call-id", "angry"])
+    assert text.exit_code == 0, text.output
+    assert text.output.startswith("Call angry: risk")
+    as_json = runner.invoke(app, ["brief", str(data), "--call-id", "angry", "--json"])
+    assert json.loads(as_json.output)["call_id"] == "angry"
+    missing = runner.invoke(app, ["brief", str(data), "--call-id", "nope"])
+    assert missing.exit_code == 1 and "call nope not found" in missing.output
+
+
+def test_score_brief_column_only_for_high_calls(tmp_path):
+    rows = [as_row(c) for c in read_transcripts(CORPUS / "calls-w1.jsonl")][:30]
+    data = write_jsonl(tmp_path / "calls.jsonl", rows)
+    out = tmp_path / "scores.jsonl"
+    result = runner.invoke(app, ["score", str(data), "-o", str(out), "--brief", "--jobs", "1"])
+    assert result.exit_code == 0, result.output
+    scored = [json.loads(line) for line in out.read_text().splitlines()]
+    high = [r for r in scored if r["band"] == "high"]
+    assert high and len(high) < len(scored)
+    assert all(r["brief"].startswith(f"Call {r['call_id']}: risk") for r in high)
+    assert all(r["brief"] is None for r in scored if r["band"] != "high")
+    clash = runner.invoke(app, ["score", str(data), "--brief", "--review-budget", "10%"])
+    assert clash.exit_code == 2 and "--brief" in clash.output
+
+
+def test_explain_shows_the_brief_on_top(tmp_path):
+    data = write_jsonl(tmp_path / "calls.jsonl", [as_row(ANGRY)])
+    result = runner.invoke(app, ["explain", str(data)])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[1].startswith("Call angry: risk")
+    assert lines.index(next(line for line in lines if line.strip().startswith("0 "))) > 2
