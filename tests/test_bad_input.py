@@ -93,3 +93,53 @@ def test_debug_shows_the_traceback(tmp_path):
     assert plain.exit_code == 1 and "Traceback" not in plain.output
     debug = CliRunner().invoke(app, ["--debug", "score", str(path), "--on-error", "fail"])
     assert debug.exit_code == 1 and isinstance(debug.exception, InputError)
+
+
+def test_a_5_mb_turn_is_scored_whole():
+    """spaCy's max_length does not apply to our tokenizer call; every one of the repeated asks
+    in a 5 MB turn is found (none cut off, overlapping matches not merged across repeats)."""
+    from escalation_risk import score
+    from escalation_risk.transcripts import Transcript, Turn
+
+    piece = "I want to speak to a supervisor. The weather is fine today and the tea is warm. "
+    repeats = 5_000_000 // len(piece) + 1
+    text = piece * repeats
+    assert len(text.encode()) > 5_000_000
+    call = Transcript(
+        "huge", (Turn.from_speaker("agent", "How can I help?"), Turn.from_speaker("customer", text))
+    )
+    out = score([call])
+    asks = [e for e in out["evidence"][0] if e["family"] == "supervisor_request"]
+    assert len(asks) == repeats
+    assert asks[-1]["end"] <= len(text) and 0 <= out["risk"][0] <= 1
+
+
+def test_a_call_of_100k_turns_is_scored_to_its_last_turn():
+    from escalation_risk import score
+    from escalation_risk.transcripts import Transcript, Turn
+
+    turns = [
+        Turn.from_speaker("agent" if i % 2 == 0 else "customer", f"okay, step {i} is done")
+        for i in range(100_000 - 1)
+    ]
+    turns.append(Turn.from_speaker("customer", "this is the third time, get me a supervisor"))
+    out = score([Transcript("long", tuple(turns))])
+    found = {(e["turn"], e["family"]) for e in out["evidence"][0]}
+    assert (99_999, "supervisor_request") in found and (99_999, "repeat_contact") in found
+    assert out["signals"][0]["supervisor_request"] == 1
+
+
+def test_calls_with_one_side_only_are_scored():
+    """No agent turns, or no customer turns: scored, and only that side's signs fire."""
+    from escalation_risk import score
+
+    from .helpers import call
+
+    customer_only = call("c", ("customer", "Third time calling. I can't do this, get me a manager."))
+    agent_only = call("a", ("agent", "I can't do that, it's our policy."))
+    out = score([customer_only, agent_only]).set_index("call_id")
+    assert out.loc["c", "signals"]["supervisor_request"] == 1
+    assert out.loc["c", "signals"]["cant_phrasing"] == 0  # "I can't" from a customer is no habit
+    assert out.loc["a", "signals"]["policy_wall"] == 1
+    assert out.loc["a", "signals"]["supervisor_request"] == 0
+    assert out["risk"].between(0, 1).all()
