@@ -135,7 +135,9 @@ def test_calls_with_one_side_only_are_scored():
 
     from .helpers import call
 
-    customer_only = call("c", ("customer", "Third time calling. I can't do this, get me a manager."))
+    customer_only = call(
+        "c", ("customer", "Third time calling. I can't do this, get me a manager.")
+    )
     agent_only = call("a", ("agent", "I can't do that, it's our policy."))
     out = score([customer_only, agent_only]).set_index("call_id")
     assert out.loc["c", "signals"]["supervisor_request"] == 1
