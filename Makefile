@@ -22,6 +22,10 @@ test: install
 	$(BIN)/python -m ruff check escalation_risk tests scripts
 	$(BIN)/python -m mypy
 	$(BIN)/python -m pytest -q
+	mkdir -p out/fuzz
+	$(BIN)/python tests/fuzz_readers.py -max_total_time=60 -timeout=20 > out/fuzz/log 2>&1 \
+		|| (tail -40 out/fuzz/log; echo "fuzzing found a crash: see out/fuzz/"; exit 1)
+	tail -1 out/fuzz/log
 
 model: install
 	$(BIN)/python scripts/train_default.py
