@@ -69,7 +69,8 @@ ModelOpt = Annotated[
     ),
 ]
 NoRedact = Annotated[
-    bool, typer.Option("--no-redact", help="Quote digits as spoken instead of [NUM].")
+    bool,
+    typer.Option("--no-redact", help="Quote numbers and emails as said, not as [CARD], [NUM]…"),
 ]
 PriorOpt = Annotated[
     float | None,

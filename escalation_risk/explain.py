@@ -9,7 +9,7 @@ from .brief import Brief, brief_of
 from .errors import InputError
 from .inputs import as_transcripts
 from .model import EscalationModel, reasons_for
-from .redact import redact as redact_text
+from .redact import redact_range, redaction_kinds
 from .transcripts import Transcript
 
 
@@ -74,16 +74,18 @@ def _pick(data: Any, call_id: str | None, label: str) -> Transcript:
 def _segments(
     text: str, marks: list[tuple[int, int, str]], redact: bool
 ) -> tuple[tuple[str, str | None], ...]:
-    """Split ``text`` at evidence offsets; overlapping marks keep the first family."""
-    out: list[tuple[str, str | None]] = []
+    """Split ``text`` at evidence offsets; overlapping marks keep the first family. Redacted
+    as a whole turn, so a number cut by a mark is still masked."""
+    cuts: list[tuple[int, int, str | None]] = []
     pos = 0
     for start, end, family in marks:
         if start < pos:
             continue
         if start > pos:
-            out.append((text[pos:start], None))
-        out.append((text[start:end], family))
+            cuts.append((pos, start, None))
+        cuts.append((start, end, family))
         pos = end
     if pos < len(text):
-        out.append((text[pos:], None))
-    return tuple((redact_text(s) if redact else s, f) for s, f in out)
+        cuts.append((pos, len(text), None))
+    kinds = redaction_kinds(text) if redact else []
+    return tuple((redact_range(text, s, e, kinds) if redact else text[s:e], f) for s, e, f in cuts)

@@ -19,7 +19,7 @@ from sklearn.pipeline import Pipeline
 from .errors import ModelFileError
 from .features import CallFeatures, locate
 from .metrics import BAND_PRECISION, band_of, band_thresholds, shift_to_prior
-from .redact import redact as redact_text
+from .redact import redact_range
 from .signals import AnalyzedCall, Evidence
 
 OUTPUT_SCHEMA_VERSION = 1
@@ -208,8 +208,8 @@ def _word_evidence(analyzed: AnalyzedCall, feature: str, value: float) -> dict[s
     turn, first, last = found
     spans = analyzed.offsets[turn]
     start, end = spans[max(0, first - 4)][0], spans[min(len(spans) - 1, last + 4)][1]
-    text = analyzed.call.turns[turn].text[start:end]
-    quote = redact_text(text) if analyzed.redacted else text
+    text = analyzed.call.turns[turn].text
+    quote = redact_range(text, start, end) if analyzed.redacted else text[start:end]
     return {**item, "turn": turn, "speaker": analyzed.call.turns[turn].role, "quote": quote}
 
 

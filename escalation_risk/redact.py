@@ -1,15 +1,20 @@
 """Redaction of personal data, so it never reaches a model file or a report.
 
-Every digit run (card, account, phone, social security numbers and codes, with spaces or
-dashes inside) becomes ``[NUM]``, and so does a run of four or more spelled-out digits, as
-speech-to-text writes them ("four one one one"), or of three after a code word ("the CVV is
-seven three seven"). Email addresses, written or spoken ("jane dot doe at example dot com"),
-become ``[EMAIL]``. Vendor placeholders such as ``[PII]`` stay as they are.
+Every digit run (with spaces, dashes or dots inside) is masked, and so is a run of four or more
+spelled-out digits, as speech-to-text writes them ("four one one one"), or of three after a code
+word ("the CVV is seven three seven"), and every email address, written or spoken ("jane dot
+doe at example dot com"). Nothing is kept: the kind only names the placeholder a quote shows —
+``[CARD]`` (13-19 digits passing the Luhn check), ``[SSN]`` (3-2-4 digits, or nine after
+"social"/"SSN"), ``[PHONE]`` (10 digits, 11 from 1, or 3-4 digits), ``[CODE]`` (after a code
+word), ``[ACCOUNT]`` (any other run of 8 digits or more), ``[EMAIL]``, and ``[NUM]`` for the
+rest. Features see every masked token as ``[num]``, whatever its kind. Vendor placeholders such
+as ``[PII]`` stay as they are.
 """
 
 from __future__ import annotations
 
 import re
+from typing import Any
 
 PLACEHOLDER = "[NUM]"
 EMAIL = "[EMAIL]"
@@ -36,40 +41,72 @@ def redaction_spans(text: str) -> list[tuple[int, int]]:
     >>> redaction_spans("pin 1234 or four one one one")
     [(4, 8), (12, 28)]
     """
-    spans = [m.span() for m in _DIGITS.finditer(text)]
-    spans += [m.span() for m in _SPELLED.finditer(text) if _keep_short(m) == PLACEHOLDER]
+    return [(start, end) for start, end, _ in redaction_kinds(text)]
+
+
+def redaction_kinds(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, placeholder) for every range :func:`redact` replaces.
+
+    >>> redaction_kinds("card 4111 1111 1111 1111, ssn 219-09-9999, cvv seven three seven")
+    [(5, 24, '[CARD]'), (30, 41, '[SSN]'), (47, 64, '[CODE]')]
+    """
+    found = [(*m.span(), "digits") for m in _DIGITS.finditer(text)]
+    found += [
+        (*m.span(), "spelled") for m in _SPELLED.finditer(text) if _keep_short(m) == PLACEHOLDER
+    ]
     # Both patterns need a literal word first; a substring test is far cheaper than the regex
     # and runs on every turn of every call scored.
     lower = text.lower()
     if any(word in lower for word in _CODE_WORDS):
-        spans += [m.span(1) for m in _CODE.finditer(text)]
+        found += [(*m.span(1), "code") for m in _CODE.finditer(text)]
     if "@" in text or " dot " in lower:
-        spans += [m.span() for m in _EMAIL.finditer(text)]
-    merged: list[tuple[int, int]] = []
-    for start, end in sorted(spans):
+        found += [(*m.span(), "email") for m in _EMAIL.finditer(text)]
+    if not found:
+        return []
+    merged: list[list[Any]] = []  # [start, end, sources]
+    for start, end, source in sorted(found):
         if merged and start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+            merged[-1][1] = max(end, merged[-1][1])
+            merged[-1][2].add(source)
         else:
-            merged.append((start, end))
-    return merged
+            merged.append([start, end, {source}])
+    return [(start, end, _kind(text, start, end, sources)) for start, end, sources in merged]
 
 
 def redact(text: str) -> str:
     """Replace digit runs, spelled-out digit runs and email addresses with placeholders.
 
     >>> redact("card 4111-1111-1111-1111, pin nine one nine four, call 3 times")
-    'card [NUM], pin [NUM], call [NUM] times'
+    'card [CARD], pin [CODE], call [NUM] times'
     >>> redact("the cvv is seven three seven, email jane.doe@example.com or jo at mail dot com")
-    'the cvv is [NUM], email [EMAIL] or [EMAIL]'
+    'the cvv is [CODE], email [EMAIL] or [EMAIL]'
+    >>> redact("call me on 555 010 4477, account 20441937")
+    'call me on [PHONE], account [ACCOUNT]'
     >>> redact("one moment please")
     'one moment please'
     """
-    out, last = [], 0
-    for start, end in redaction_spans(text):
-        out.append(text[last:start])
-        out.append(EMAIL if "@" in text[start:end] or " at " in text[start:end] else PLACEHOLDER)
-        last = end
-    out.append(text[last:])
+    return redact_range(text, 0, len(text))
+
+
+def redact_range(
+    text: str, start: int, end: int, kinds: list[tuple[int, int, str]] | None = None
+) -> str:
+    """``text[start:end]`` redacted as part of the whole ``text``: a number that the range cuts
+    is still masked ("four one one" alone is too short to look like digits; inside "four one
+    one one one" it is not). ``kinds`` is :func:`redaction_kinds` of ``text``, if at hand.
+
+    >>> text = "my card is four one one one one one"
+    >>> redact_range(text, 0, 19), redact(text[0:19])
+    ('my card is [NUM]', 'my card is four one')
+    """
+    out, last = [], start
+    for s, e, placeholder in redaction_kinds(text) if kinds is None else kinds:
+        if e <= start or s >= end:
+            continue
+        out.append(text[last : max(s, start)])
+        out.append(placeholder)
+        last = min(e, end)
+    out.append(text[last:end])
     return "".join(out)
 
 
@@ -78,3 +115,61 @@ def _keep_short(match: re.Match[str]) -> str:
     # "oh" and "o" alone are words; only count a run that holds four real digit words
     digits = [w for w in words if w.lower() not in {"oh", "o", "double", "triple"}]
     return PLACEHOLDER if len(digits) >= 3 else match.group(0)
+
+
+_WORD_DIGITS = {
+    "zero": "0", "oh": "0", "o": "0", "one": "1", "two": "2", "three": "3", "four": "4",
+    "five": "5", "six": "6", "seven": "7", "eight": "8", "nine": "9",
+}  # fmt: skip
+_SSN_SHAPE = re.compile(r"^\d{3}[ -]\d{2}[ -]\d{4}$")
+_SSN_WORDS = re.compile(r"\b(?:social|ssn|security number)\b", re.IGNORECASE)
+_PHONE_SHAPE = re.compile(r"^\d{3}[ .-]\d{4}$")
+
+
+def _kind(text: str, start: int, end: int, sources: set[str]) -> str:
+    """The placeholder for one masked range (see the module's docstring)."""
+    if "email" in sources:
+        return EMAIL
+    if "code" in sources:
+        return "[CODE]"
+    span = text[start:end]
+    digits = _digits_of(span)
+    if 13 <= len(digits) <= 19 and luhn_valid(digits):
+        return "[CARD]"
+    before = text[max(0, start - 40) : start]
+    if _SSN_SHAPE.match(span) or (len(digits) == 9 and _SSN_WORDS.search(before)):
+        return "[SSN]"
+    if len(digits) == 10 or (len(digits) == 11 and digits[0] == "1") or _PHONE_SHAPE.match(span):
+        return "[PHONE]"
+    if len(digits) >= 8:
+        return "[ACCOUNT]"
+    return PLACEHOLDER
+
+
+def _digits_of(span: str) -> str:
+    """The digits a masked range holds, written or spoken ("double five" is 55)."""
+    if any(ch.isdigit() for ch in span):
+        return "".join(ch for ch in span if ch.isdigit())
+    out, repeat = [], 1
+    for word in re.split(r"[ \-,]+", span.lower()):
+        if word in ("double", "triple"):
+            repeat = 2 if word == "double" else 3
+        elif word in _WORD_DIGITS:
+            out.append(_WORD_DIGITS[word] * repeat)
+            repeat = 1
+    return "".join(out)
+
+
+def luhn_valid(digits: str) -> bool:
+    """The Luhn check card numbers pass.
+
+    >>> luhn_valid("4111111111111111"), luhn_valid("4111111111111112")
+    (True, False)
+    """
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = int(ch)
+        if i % 2:
+            d = d * 2 - 9 if d > 4 else d * 2
+        total += d
+    return total % 10 == 0

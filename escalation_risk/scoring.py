@@ -84,7 +84,7 @@ def score(
     model: an :class:`EscalationModel`; None loads the bundled default model.
     keep: metadata columns to carry over; None keeps ``agent_id, queue, started_at`` and the
         inferred ``agent_speaker, role_confidence`` when present.
-    redact: quote evidence with digit runs replaced by ``[NUM]`` (the default).
+    redact: quote evidence with numbers and emails masked (``[CARD]``, ``[NUM]``, …; the default).
     prior: the escalation rate of these calls, when it differs from the training data's:
         risks are moved to it (Bayes' rule on the odds) and bands chosen again for it.
     review_budget: share of calls (0-1) to put in ``high``: the riskiest, ties by call id,

@@ -11,7 +11,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from .lexicon import NUM_NORM, Lexicon, PatternIndex, load_lexicon, nlp
-from .redact import redact, redaction_spans
+from .redact import redact_range, redaction_kinds
 from .transcripts import Transcript
 
 SPAN_KEY = "escalation_signals"
@@ -63,12 +63,14 @@ class SignalMatcher:
         strings = nlp().vocab.strings
         tokens: list[tuple[str, ...]] = []
         offsets: list[tuple[tuple[int, int], ...]] = []
+        masked: list[list[tuple[int, int, str]]] = []
         for turn, doc in zip(call.turns, tokenizer.pipe(t.text for t in call.turns), strict=True):
             # Arrays, not Token objects: this loop runs for every turn of every call scored.
             array = doc.to_array(_ATTRS).tolist() if len(doc) else []
             spans = tuple((start, start + length) for _, start, length in array)
+            masked.append(redaction_kinds(turn.text))
             tokens.append(
-                _digits_as_num([_norm(strings, h) for h, _, _ in array], spans, turn.text)
+                _digits_as_num([_norm(strings, h) for h, _, _ in array], spans, masked[-1])
             )
             offsets.append(spans)
         evidence: list[Evidence] = []
@@ -76,7 +78,11 @@ class SignalMatcher:
             spans = offsets[index]
             for entry, start, end in match_norms(tokens[index], turn.role, self._matcher):
                 start_char, end_char = spans[start][0], spans[end - 1][1]
-                quote = turn.text[start_char:end_char]
+                quote = (
+                    redact_range(turn.text, start_char, end_char, masked[index])
+                    if self.redact_quotes
+                    else turn.text[start_char:end_char]
+                )
                 evidence.append(
                     Evidence(
                         family=entry["label"],
@@ -84,7 +90,7 @@ class SignalMatcher:
                         turn=index,
                         start=start_char,
                         end=end_char,
-                        quote=redact(quote) if self.redact_quotes else quote,
+                        quote=quote,
                         pattern=entry["id"],
                         severity=int(entry.get("severity", 1)),
                         better=entry.get("better"),
@@ -110,10 +116,10 @@ def _norm(strings: Any, key: int) -> str:
 
 
 def _digits_as_num(
-    norms: list[str], spans: tuple[tuple[int, int], ...], text: str
+    norms: list[str], spans: tuple[tuple[int, int], ...], masked: list[tuple[int, int, str]]
 ) -> tuple[str, ...]:
-    """Tokens inside digit runs get the NORM ``[num]``: features never see the digits."""
-    for s, e in redaction_spans(text):
+    """Tokens inside masked ranges get the NORM ``[num]``: features never see the digits."""
+    for s, e, _ in masked:
         for i, (start, end) in enumerate(spans):
             if s < end and start < e:
                 norms[i] = NUM_NORM
@@ -212,7 +218,7 @@ class EscalationSignals:
 
     def __call__(self, doc: Doc) -> Doc:
         spans = tuple((t.idx, t.idx + len(t)) for t in doc)
-        norms = _digits_as_num([t.norm_ for t in doc], spans, doc.text)
+        norms = _digits_as_num([t.norm_ for t in doc], spans, redaction_kinds(doc.text))
         matches = match_norms(norms, doc._.escalation_role, self.index)
         doc.spans[SPAN_KEY] = [
             Span(doc, start, end, label=entry["label"], span_id=entry["id"])

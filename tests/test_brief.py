@@ -125,7 +125,7 @@ def test_personal_data_never_reaches_the_brief():
     blob = made.text() + json.dumps(made.as_dict())
     for secret in ("4111", "example.org", "four one one one"):
         assert secret not in blob
-    assert "[NUM]" in blob
+    assert "[CARD]" in blob and "[EMAIL]" in blob
 
 
 def test_cli_brief_text_and_json(tmp_path):
