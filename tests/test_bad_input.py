@@ -145,3 +145,26 @@ def test_calls_with_one_side_only_are_scored():
     assert out.loc["a", "signals"]["policy_wall"] == 1
     assert out.loc["a", "signals"]["supervisor_request"] == 0
     assert out["risk"].between(0, 1).all()
+
+
+def test_truncated_json_and_byte_order_marks(tmp_path):
+    """A JSON document or last JSONL line cut off mid-write: one-line error with its line, the
+    rest read. A UTF-8 BOM before JSONL or CSV: read as if absent."""
+    from escalation_risk.errors import SkipLog
+
+    row = '{"call_id": "A", "turns": [{"speaker": "agent", "text": "hi"}]}'
+    cut_doc = tmp_path / "cut.json"
+    cut_doc.write_text(row[:50])
+    cut_lines = tmp_path / "cut.jsonl"
+    cut_lines.write_text(row + "\n" + row.replace('"A"', '"B"')[:40])
+    skipped = SkipLog()
+    calls = list(read_transcripts([cut_doc, cut_lines], on_error="skip", skipped=skipped))
+    assert [c.call_id for c in calls] == ["A"]
+    assert skipped.count == 2
+    assert all("invalid JSON" in m and "\n" not in m for m in skipped.messages)
+    assert any("cut.jsonl:2" in m for m in skipped.messages)
+    bom_jsonl = tmp_path / "bom.jsonl"
+    bom_jsonl.write_bytes(b"\xef\xbb\xbf" + row.encode() + b"\n")
+    bom_csv = tmp_path / "bom.csv"
+    bom_csv.write_bytes(b"\xef\xbb\xbfcall_id,speaker,text\nC,agent,hi\n")
+    assert [c.call_id for c in read_transcripts([bom_jsonl, bom_csv])] == ["A", "C"]
