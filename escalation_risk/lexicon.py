@@ -19,6 +19,7 @@ redacted digit run.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -238,6 +239,9 @@ class PatternIndex:
         # anchor (indexed below); the others are checked per turn, so most heads are never tried.
         self._required: list[list[frozenset[str]]] = []
         self._anchored: dict[str, set[int]] = {}
+        # Most heads fix their first two words: those are indexed by the word pair, which a
+        # turn holds far more rarely than either word ("i can" against "i" and "can").
+        self._paired: dict[tuple[str, str], set[int]] = {}
         self._order = {entry["id"]: i for i, entry in enumerate(lexicon.entries)}
         for entry in lexicon.entries:
             try:
@@ -249,6 +253,12 @@ class PatternIndex:
                 # rarest first, so a turn that cannot match is usually told by the first check
                 required = sorted([first, *_required(rest)], key=_commonness)
                 self._heads.append((entry["id"], first, rest))
+                seconds = _second_words(rest)
+                if seconds:
+                    self._required.append(required)
+                    for pair in itertools.product(first, seconds):
+                        self._paired.setdefault(pair, set()).add(number)
+                    continue
                 self._required.append(required[1:])
                 for word in required[0]:
                     self._anchored.setdefault(word, set()).add(number)
@@ -260,6 +270,8 @@ class PatternIndex:
         candidates: set[int] = set()
         for word in vocabulary:
             candidates.update(self._anchored.get(word, ()))
+        for pair in set(zip(norms, norms[1:], strict=False)):
+            candidates.update(self._paired.get(pair, ()))
         positions: dict[str, list[int]] = {}
         for i, word in enumerate(norms):
             positions.setdefault(word, []).append(i)
@@ -288,6 +300,19 @@ class PatternIndex:
                 end = max(_ends(rest, 0, norms, start + 1), default=-1)
                 if end > best.get((key, start), -1):
                     best[(key, start)] = end
+
+
+def _second_words(rest: tuple[Slot, ...]) -> frozenset[str] | None:
+    """The words the token after a head's first word must be one of, when that is fixed (no
+    optional or wildcard start in the next slot); else None."""
+    if not rest or not rest[0]:
+        return None
+    words: set[str] = set()
+    for alt in rest[0]:
+        if not alt or alt[0] is ANY:
+            return None
+        words |= alt[0]
+    return frozenset(words)
 
 
 def _commonness(words: frozenset[str]) -> int:
