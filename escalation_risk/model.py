@@ -127,22 +127,35 @@ class EscalationModel:
         terms = matrix.multiply(-a * w).tocsr()  # per-feature share of the calibrated logit
         baseline = -(a * c + b)
         logit = np.asarray(terms.sum(axis=1)).ravel() + baseline
-        names = self._feature_groups()
+        group_of, group_names, word_of = self._feature_index()
         contributions: list[dict[str, float]] = []
         top_words: list[list[tuple[str, float]]] = []
         for row in range(terms.shape[0]):
             start, end = terms.indptr[row], terms.indptr[row + 1]
             idx, vals = terms.indices[start:end], terms.data[start:end]
-            groups: dict[str, float] = {}
-            words: list[tuple[str, float]] = []
-            for i, v in zip(idx, vals, strict=True):
-                group, word = names[i]
-                groups[group] = groups.get(group, 0.0) + float(v)
-                if word is not None:
-                    words.append((word, float(v)))
-            contributions.append(groups)
-            top_words.append(words)
+            # grouped in numpy: a call has hundreds of nonzero features
+            sums = np.bincount(group_of[idx], weights=vals, minlength=len(group_names))
+            present = np.bincount(group_of[idx], minlength=len(group_names)) > 0
+            contributions.append(
+                {group_names[g]: float(sums[g]) for g in np.flatnonzero(present).tolist()}
+            )
+            words = word_of[idx]
+            is_word = words != None  # noqa: E711 (element-wise on an object array)
+            top_words.append(
+                list(zip(words[is_word].tolist(), vals[is_word].tolist(), strict=True))
+            )
         return Scored(expit(logit), logit, baseline, contributions, top_words)
+
+    def _feature_index(self) -> tuple[np.ndarray, list[str], np.ndarray]:
+        """Per feature column: its reason's number, the reasons' names, and its word (or None)."""
+        if not hasattr(self, "_index"):
+            groups = self._feature_groups()
+            names = list(dict.fromkeys(g for g, _ in groups))
+            number = {name: i for i, name in enumerate(names)}
+            group_of = np.array([number[g] for g, _ in groups], dtype=np.intp)
+            word_of = np.array([w for _, w in groups], dtype=object)
+            self._index = (group_of, names, word_of)
+        return self._index
 
     def _feature_groups(self) -> list[tuple[str, str | None]]:
         if not hasattr(self, "_groups"):
