@@ -29,21 +29,25 @@ FIELDS = ("problem", "desired_outcome")
 
 
 def evaluate(show: int = 0) -> tuple[dict[str, dict[str, list[bool]]], list[int]]:
-    """Per slice ('w1-w4', 'w5-w8', 'all') and measure, one hit flag per call; and the
+    """Per slice ('w1-w4', 'w5-w8', 'all' of the 40, 'held out') and measure, one hit flag per
+    call; and the
     length in words of every plain-text brief."""
-    gold = json.loads(GOLD.read_text())["calls"]
+    document = json.loads(GOLD.read_text())
+    gold = [(row, None) for row in document["calls"]]
+    gold += [(row, "held out") for row in document["held_out"]]
     calls = {c.call_id: c for c in read_transcripts(ROOT / "data" / "corpus")}
     model = load_model()
     results: dict[str, dict[str, list[bool]]] = {}
     words: list[int] = []
-    for n, row in enumerate(gold):
+    for n, (row, held_out) in enumerate(gold):
         made = brief(calls[row["call_id"]], model)
         text = made.text()
         words.append(len(text.split()))
         if n < show:
             print(text, "\n")
         week = int(row["call_id"][1])
-        for part in ("w1-w4" if week <= 4 else "w5-w8", "all"):
+        parts = [held_out] if held_out else ["w1-w4" if week <= 4 else "w5-w8", "all"]
+        for part in parts:
             slot = results.setdefault(part, {})
             for name in FIELDS:
                 quoted = {item.turn for item in getattr(made, name)}
@@ -68,23 +72,26 @@ def main() -> None:
         "the problem and the turn that says what the customer wants. Strict: the brief quotes "
         "that turn; lenient: that turn or another version of it labelled alongside. All 40 were "
         "read while labelling; the extractor's rules were then tuned on the misses of w1-w4 "
-        "only, so w5-w8 show how the rules do on calls they were not tuned on. "
+        "only, so w5-w8 show how the rules do on calls they were not tuned on. 'Held out': 24 "
+        "more escalated calls (the 6th-8th of each week) labelled by the same rules after the "
+        "extractor was written, committed before it was run on them, never used to tune it. "
         "Target: 85% of calls.",
         "",
-        "| measure | w1-w4 (20, rules tuned here) | w5-w8 (20, not tuned on) | all (40) |",
-        "|---|---|---|---|",
+        "| measure | w1-w4 (20, rules tuned here) | w5-w8 (20, not tuned on) | all 40 "
+        "| held out (24) |",
+        "|---|---|---|---|---|",
     ]
     for name in FIELDS:
         for how in ("strict", "lenient"):
             key = f"{name} {how}"
             cells = []
-            for part in ("w1-w4", "w5-w8", "all"):
+            for part in ("w1-w4", "w5-w8", "all", "held out"):
                 hits = results[part][key]
                 cells.append(f"{sum(hits)}/{len(hits)} = {sum(hits) / len(hits):.0%}")
             lines.append(f"| {name.replace('_', ' ')}, {how} | " + " | ".join(cells) + " |")
     lines += [
         "",
-        f"Plain-text briefs of these calls: median {sorted(words)[len(words) // 2]} words, "
+        f"Plain-text briefs of these 64 calls: median {sorted(words)[len(words) // 2]} words, "
         f"longest {max(words)} (budget about 120).",
     ]
     write_section("brief", lines)
