@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from scipy.special import expit
@@ -42,7 +42,7 @@ _PROBLEM = re.compile(
     r"down|missing|lost|stole\w*|fraud|charged?|fees?|bill(?:ed)?|statement|late|never|"
     r"didn'?t|did not|doesn'?t|isn'?t|wasn'?t|hasn'?t|haven'?t|won'?t|can'?t|cannot|still|"
     r"supposed to|error|damage\w*|cracked|smell\w*|cancell?ed|missed|mistake|refund|"
-    rf"overdraft|not (?:eligible|covered|received)|calling (?:about|because|regarding)|"
+    r"overdraft|not (?:eligible|covered|received)|calling (?:about|because|regarding)|"
     rf"ringing (?:about|because)|{_I} (?:got|had|have) (?:a|an|this|my)\b)",
     re.IGNORECASE,
 )
@@ -93,7 +93,7 @@ class Item:
 
     turn: int
     text: str
-    kind: str | None = None  # agent responses: refused / offered / helped
+    kind: str | None = None  # agent responses: "refused" or "offered"
     risk: float | None = None  # timeline: the risk after this turn
     rise: float | None = None  # timeline: how much this turn raised the risk
     signs: tuple[str, ...] = ()  # timeline: warning-sign families said in this turn
@@ -101,6 +101,8 @@ class Item:
 
 @dataclass(frozen=True)
 class Brief:
+    """A call's escalation brief: risk and band, then quoted items by section."""
+
     call_id: str
     risk: float
     band: str
@@ -109,11 +111,11 @@ class Brief:
     desired_outcome: tuple[Item, ...] = ()
     prior_contacts: tuple[Item, ...] = ()
     agent_responses: tuple[Item, ...] = ()
-    timeline: tuple[Item, ...] = field(default=())
+    timeline: tuple[Item, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready: the keys of the brief, each item ``{"turn", "text"}`` plus, where set,
-        ``kind`` (agent responses), ``risk`` and ``signs`` (timeline)."""
+        ``kind`` (agent responses), ``risk``, ``rise`` and ``signs`` (timeline)."""
         out: dict[str, Any] = {
             "call_id": self.call_id,
             "risk": self.risk,
@@ -400,8 +402,7 @@ def _excerpt(text: str, pattern: re.Pattern[str] | None = None, needle: str = ""
 
 
 def _item_dict(item: Item) -> dict[str, Any]:
-    data = asdict(item)
-    out: dict[str, Any] = {"turn": data["turn"], "text": data["text"]}
+    out: dict[str, Any] = {"turn": item.turn, "text": item.text}
     if item.kind:
         out["kind"] = item.kind
     if item.risk is not None:
