@@ -28,6 +28,7 @@ REFUSAL_FAMILIES = frozenset({"cant_phrasing", "policy_wall", "supervisor_deflec
 CALMING_FAMILIES = frozenset({"ownership", "expectation_setting", "empathy"})
 QUOTE_WORDS = 22  # longest quote, in words, before it is cut with an ellipsis
 MAX_WORDS = 120  # the plain-text brief's budget
+TIMELINE_TURNS = 12  # the timeline's last turns with warning signs, each with its risk
 
 _I = r"(?:i|we)"
 # An agent turn asking for identification, and the customer's answer to it.
@@ -212,12 +213,21 @@ def brief_of(
 ) -> Brief:
     """The brief of a call already tokenized and matched (what scoring has in hand)."""
     call = analyzed.call
-    risks = prefix_risks(model, analyzed, len(call.turns), prior=prior)
-    risk = float(risks[-1]) if len(risks) else float(expit(model.prior_shift(prior)))
     by_turn: dict[int, list[Evidence]] = {}
     for e in analyzed.evidence:
         by_turn.setdefault(e.turn, []).append(e)
     ask = _escalation_point(call, by_turn)
+    # Risks only where the timeline needs them: after each of the last TIMELINE_TURNS turns with
+    # warning signs and just before it (each prefix is scored again, so not every turn).
+    signs = [
+        t for t, ev in sorted(by_turn.items()) if any(e.family not in CALMING_FAMILIES for e in ev)
+    ]
+    signs = signs[-TIMELINE_TURNS:]
+    lengths = sorted({n for t in signs for n in (t, t + 1)} | {len(call.turns)} - {0})
+    risk_after = dict(
+        zip(lengths, prefix_risks(model, analyzed, lengths, prior=prior), strict=True)
+    )
+    risk = float(risk_after.get(len(call.turns), expit(model.prior_shift(prior))))
 
     def quote(turn: int, pattern: re.Pattern[str] | None = None, needle: str = "") -> str:
         text = call.turns[turn].text
@@ -232,13 +242,12 @@ def brief_of(
     timeline = [
         Item(
             t,
-            quote(t, needle=ev[0].quote),
-            risk=float(risks[t]),
-            rise=float(risks[t] - (risks[t - 1] if t else 0.0)),
-            signs=_families(ev),
+            quote(t, needle=by_turn[t][0].quote),
+            risk=float(risk_after[t + 1]),
+            rise=float(risk_after[t + 1] - risk_after.get(t, 0.0)),
+            signs=_families(by_turn[t]),
         )
-        for t, ev in sorted(by_turn.items())
-        if any(e.family not in CALMING_FAMILIES for e in ev)
+        for t in signs
     ]
     return Brief(
         call.call_id,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -107,11 +108,17 @@ def live_window_risks(
 
 
 def prefix_risks(
-    model: EscalationModel, analyzed: AnalyzedCall, turns: int, *, prior: float | None = None
+    model: EscalationModel,
+    analyzed: AnalyzedCall,
+    lengths: int | Sequence[int],
+    *,
+    prior: float | None = None,
 ) -> np.ndarray:
-    """The risk after each of the first ``turns`` turns, as a :class:`RiskTracker` shows it;
-    every prefix is scored in one batch."""
+    """The risk a :class:`RiskTracker` shows once the first ``n`` turns are in, for each ``n``
+    of ``lengths`` (an int: every ``n`` from 1 to it); the prefixes are scored in one batch."""
     call = analyzed.call
+    if isinstance(lengths, int):
+        lengths = range(1, lengths + 1)
     prefixes = [
         AnalyzedCall(
             replace(call, turns=call.turns[:n]),
@@ -120,7 +127,7 @@ def prefix_risks(
             analyzed.offsets[:n],
             analyzed.redacted,
         )
-        for n in range(1, turns + 1)
+        for n in lengths
     ]
     if not prefixes:
         return np.zeros(0)
