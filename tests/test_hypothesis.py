@@ -111,3 +111,44 @@ def test_every_reader_survives_arbitrary_bytes(tmp_path_factory, data, suffix):
     skipped = SkipLog()
     for call in read_transcripts(path, on_error="skip", skipped=skipped):
         assert isinstance(call, Transcript) and call.turns
+
+
+phrases = st.sampled_from(
+    [
+        "This is my third call about the bill and it's still wrong.",
+        "I want the fee refunded. Can you take it off?",
+        "Get me your supervisor.",
+        "I can't do that, it's our policy.",
+        "What I can do is put in a request for a callback.",
+        "my card is 4111 1111 1111 1111 and the cvv is seven three seven",
+        "Is there anyone who can look at it?",
+    ]
+)
+brief_turns = st.lists(
+    st.tuples(
+        st.sampled_from(["agent", "customer", "SPEAKER_00", ""]), st.one_of(any_text, phrases)
+    ),
+    min_size=1,
+    max_size=12,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(brief_turns)
+def test_brief_of_any_call_quotes_only_its_turns_and_fits(generated):
+    """Any call gets a brief: no exception, every item a quote (ellipses aside) of the redacted
+    turn it names, JSON-ready, and the plain text within its word budget."""
+    from escalation_risk.brief import MAX_WORDS, brief
+    from escalation_risk.redact import redact
+    from escalation_risk.transcripts import Transcript, Turn
+
+    call = Transcript("h", tuple(Turn.from_speaker(s, t) for s, t in generated))
+    made = brief(call, _model())
+    for name in ("problem", "desired_outcome", "prior_contacts", "agent_responses", "timeline"):
+        for item in getattr(made, name):
+            source = " ".join(redact(call.turns[item.turn].text).split())
+            for piece in (p.strip() for p in item.text.split("…")):
+                assert not piece or piece in source, (name, item, source)
+    json.dumps(made.as_dict())
+    assert len(made.text().split()) <= MAX_WORDS
+    assert "4111" not in made.text() and "seven three seven" not in made.text()
