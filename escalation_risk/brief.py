@@ -43,6 +43,8 @@ _PROBLEM = re.compile(
     r"down|missing|lost|stole\w*|fraud|charged?|fees?|bill(?:ed)?|statement|late|never|"
     r"didn'?t|did not|doesn'?t|isn'?t|wasn'?t|hasn'?t|haven'?t|won'?t|can'?t|cannot|still|"
     r"supposed to|error|damage\w*|cracked|smell\w*|cancell?ed|missed|mistake|refund|"
+    r"rejected|denied|declined|not (?:found|subscribed|working)|keeps? \w+ing|"
+    r"passed away|died|"
     r"overdraft|not (?:eligible|covered|received)|calling (?:about|because|regarding)|"
     rf"ringing (?:about|because)|{_I} (?:got|had|have) (?:a|an|this|my)\b)",
     re.IGNORECASE,
@@ -51,20 +53,26 @@ _TOPIC = re.compile(r"\b(?:calling|ringing|phoning) (?:about|because|regarding)\
 # A customer asking for a resolution: a request form, or a sentence that starts with a verb.
 _VERBS = (
     r"send|refund|waive|extend|reverse|credit|fix|block|stop|cancel|take|put|open|call|check|"
-    r"find|move|bring|split|lower|approve|replace|return|sort|look (?:at|for|into)"
+    r"find|move|bring|split|lower|approve|replace|return|sort|remove|look (?:at|for|into)"
 )
 _WANT = re.compile(
     rf"\b(?:{_I} (?:just |really |only )?(?:want|need|would like|'d like)|{_I}'d like|"
     r"i'm asking (?:for|you)|(?:can|could|would|will) you|"
     r"(?:can|could|may) i (?:get|have|send|email|give|pay|bring|just)|"
-    r"is there (?:any|no|some|nothing|anything|anyone|someone|somebody)|what about|give me|"
+    r"is there (?:any|no|some|nothing|anyone|someone|somebody)|what about|"
+    r"(?<!cant )(?<!can't )(?<!won't )give me|please tell me|"
+    r"(?:is|would) it (?:be )?possible|(?:wonder(?:ed|ing)?|hoping) (?:if|whether)|"
     r"can (?:that|it|this|they) be|(?:can|could) (?:someone|somebody|anyone|anybody)|"
-    r"take (?:it|that|them) off|knock (?:it )?off|(?:money|percent|fees?|charges?|it|them) back|"
+    r"take (?:it|that|them) off|knock (?:it )?off|(?:money|percent|fees?|charges?) back|"
+    r"(?:want|get|give|need|have|put) (?:it|them|that) back|"
     r"(?:i'm|i am|we're) not (?:paying|going to pay)|i won'?t pay|"
     r"(?:so|then) (?:you|just) (?:" + _VERBS + r"))\b"
-    r"|(?:^|[.!?,]\s+)(?:please |just |so |then |ok(?:ay)?,? )*(?:" + _VERBS + r")\b",
+    r"|(?:^|[.!?,]\s+)(?:please |just |so |then |ok(?:ay)?,? |at least )*(?:" + _VERBS + r")\b",
     re.IGNORECASE,
 )
+_WHETHER = re.compile(r"(?:^|[.!?,]\s+|\b(?:or|and) )do\s+$", re.IGNORECASE)
+# Asks with nothing in them to quote ("I need help", "I'm asking you to do something").
+_VAGUE = re.compile(r"\b(?:need (?:some )?help|(?:do|try) (?:something|anything))\b", re.IGNORECASE)
 # Earlier contacts: said by either side.
 _PRIOR = re.compile(
     rf"\b(?:{_I} (?:called|rang|phoned|emailed|messaged|wrote|chatted|spoke)|"
@@ -329,7 +337,15 @@ def _want_turn(
     it says more than 'get me a supervisor'), else the first want after it."""
 
     def wants(i: int) -> bool:
-        return bool(_WANT.search(call.turns[i].text))
+        text = call.turns[i].text
+        found = _WANT.search(text)
+        return (
+            found is not None
+            and not _VAGUE.search(text[found.start() :])
+            and not (
+                _WHETHER.search(text[: found.start()])  # "do I need to chase it?" asks, wants not
+            )
+        )
 
     def escalates(i: int) -> bool:
         return any(e.family in ESCALATION_FAMILIES for e in by_turn.get(i, ()))
