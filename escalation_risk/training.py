@@ -103,7 +103,7 @@ def train(
     pipeline = build_pipeline(lexicon=lexicon, seed=seed)
     features = pipeline.named_steps["features"].fit(calls)
     matcher = features.matcher()
-    frame = features.transform([matcher.analyze(c) for c in calls])
+    frame = features.transform(matcher.analyze(c) for c in calls)
     rest = pipeline[1:]
 
     oof = np.zeros(len(calls))

@@ -157,7 +157,7 @@ def child(mode: str, data: Path, n: int) -> None:
         pipeline = build_pipeline(seed=0)
         features = pipeline.named_steps["features"].fit(calls)
         matcher = features.matcher()
-        frame = features.transform([matcher.analyze(c) for c in calls])
+        frame = features.transform(matcher.analyze(c) for c in calls)
         rest = pipeline[1:].set_params(
             classifier__estimator__C=300.0, classifier__cv=_calibration_folds(y)
         )
