@@ -4,6 +4,7 @@
     python scripts/bench_speed.py --quick    # a few hundred calls, to check the script
     python scripts/bench_speed.py --train-100k   # adds the fit on 100k calls (beyond 30 minutes)
     python scripts/bench_speed.py --phases   # where one call's time goes, one core (1 minute)
+    python scripts/bench_speed.py --fit-only 100000   # the training fit alone on N calls
 
 Inputs: data/corpus (turns are resampled into new calls: a fixed-length set of 1,000 ± 100
 words a call, the target, and a realistic mix of 20-60 turns and 300-2,000 words).
@@ -164,6 +165,10 @@ def child(mode: str, data: Path, n: int) -> None:
         rest.fit(weight_signals(frame, 0.1), y)
 
 
+def _train_row(what: str, n: int, seconds: float, mb: float) -> str:
+    return f"| {what} | {n:,} | {seconds:,.0f} | {seconds / n * 1000:.1f} | {mb:,.0f} |"
+
+
 def phases(n: int = 300) -> None:
     """Milliseconds per generated 1,000-word call in each phase of ``score_calls``, one core,
     best of three (printed; quoted in docs/benchmarks.md's commentary)."""
@@ -216,10 +221,18 @@ def main() -> None:
         "--train-100k", action="store_true", help="also time the fit on 100k calls (long)"
     )
     parser.add_argument("--phases", action="store_true", help="time score_calls' phases only")
+    parser.add_argument("--fit-only", type=int, metavar="N", help="time the fit alone on N calls")
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.phases:
         phases()
+        return
+    if args.fit_only:
+        with tempfile.TemporaryDirectory() as tmp:
+            generate(Path(tmp), args.fit_only, "fixed", seed=args.fit_only)
+            command = [PYTHON, __file__, "--child", "fit", tmp, str(args.fit_only)]
+            seconds, _, mb = measure(command)
+        print(_train_row("fit only (no CV)", args.fit_only, seconds, mb))
         return
     if args.child:
         child(args.child[0], Path(args.child[1]), int(args.child[2]))
@@ -283,9 +296,7 @@ def main() -> None:
             seconds, _, mb = measure(
                 [PYTHON, __file__, "--child", mode, str(base / f"fixed-{n}"), str(n)]
             )
-            train_rows.append(
-                f"| {what} | {n:,} | {seconds:,.0f} | {seconds / n * 1000:.1f} | {mb:,.0f} |"
-            )
+            train_rows.append(_train_row(what, n, seconds, mb))
             print(train_rows[-1], flush=True)
     total = time.perf_counter() - began
     lines = [
