@@ -15,6 +15,7 @@ from typing import Any
 from scipy.special import expit
 
 from .cutting import escalation_turn
+from .inputs import pick_call
 from .model import EscalationModel
 from .redact import redact as redact_text
 from .signals import AnalyzedCall, Evidence
@@ -201,12 +202,11 @@ def brief(
     >>> [(i.turn, i.text) for i in b.desired_outcome]
     [(3, 'I want the fee taken off. Get me a supervisor.')]
     """
-    from .explain import _pick
     from .persistence import load_model
 
     model = model if model is not None else load_model()
     if not isinstance(call, Transcript):
-        call = _pick(call, call_id, model.label)
+        call = pick_call(call, call_id, model.label)
     analyzed = model.features.matcher(redact_quotes=redact).analyze(call)
     return brief_of(analyzed, model, redact=redact)
 

@@ -6,11 +6,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from .brief import Brief, brief_of
-from .errors import InputError
-from .inputs import as_transcripts
+from .inputs import pick_call
 from .model import EscalationModel, reasons_for
 from .redact import redact_range, redaction_kinds
-from .transcripts import Transcript
 
 
 @dataclass(frozen=True)
@@ -42,7 +40,7 @@ def explain(
 ) -> Explanation:
     """Explain one call of ``data``: the first, or the one whose id is ``call_id``.
 
-    >>> from escalation_risk.transcripts import Turn
+    >>> from escalation_risk.transcripts import Transcript, Turn
     >>> call = Transcript("C1", (Turn.from_speaker("customer", "I want a supervisor now"),))
     >>> view = explain(call)
     >>> view.turns[0].segments
@@ -51,7 +49,7 @@ def explain(
     from .persistence import load_model
 
     model = model if model is not None else load_model()
-    call = _pick(data, call_id, model.label)
+    call = pick_call(data, call_id, model.label)
     analyzed = model.features.matcher(redact_quotes=redact).analyze(call)
     scored = model.score_analyzed([analyzed])
     risk = float(scored.risk[0])
@@ -62,13 +60,6 @@ def explain(
     reasons = reasons_for(analyzed, scored.contributions[0], scored.top_words[0], scored.baseline)
     summary = brief_of(analyzed, model, redact=redact)
     return Explanation(call.call_id, risk, model.band(risk), reasons, tuple(views), summary)
-
-
-def _pick(data: Any, call_id: str | None, label: str) -> Transcript:
-    for call in as_transcripts(data, label=label):
-        if call_id is None or call.call_id == call_id:
-            return call
-    raise InputError(f"call {call_id} not found" if call_id else "no calls in the input")
 
 
 def _segments(

@@ -39,6 +39,14 @@ def as_transcripts(
         raise TypeError(f"cannot read transcripts from {type(data).__name__}")
 
 
+def pick_call(data: Any, call_id: str | None, label: str = "escalated") -> Transcript:
+    """The call of ``data`` whose id is ``call_id``, or its first call when None."""
+    for call in as_transcripts(data, label=label):
+        if call_id is None or call.call_id == call_id:
+            return call
+    raise InputError(f"call {call_id} not found" if call_id else "no calls in the input")
+
+
 def frame_to_transcripts(
     frame: pd.DataFrame,
     *,
