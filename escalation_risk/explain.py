@@ -8,7 +8,7 @@ from typing import Any
 from .brief import Brief, brief_of
 from .inputs import pick_call
 from .model import EscalationModel, reasons_for
-from .redact import redact_range, redaction_kinds
+from .redact import masked_ranges, redact_range
 
 
 @dataclass(frozen=True)
@@ -78,5 +78,5 @@ def _segments(
         pos = end
     if pos < len(text):
         cuts.append((pos, len(text), None))
-    kinds = redaction_kinds(text) if redact else []
-    return tuple((redact_range(text, s, e, kinds) if redact else text[s:e], f) for s, e, f in cuts)
+    masked = masked_ranges(text) if redact else []
+    return tuple((redact_range(text, s, e, masked) if redact else text[s:e], f) for s, e, f in cuts)

@@ -14,7 +14,6 @@ as ``[PII]`` stay as they are.
 from __future__ import annotations
 
 import re
-from typing import Any
 
 PLACEHOLDER = "[NUM]"
 EMAIL = "[EMAIL]"
@@ -35,21 +34,22 @@ _EMAIL = re.compile(
 )
 
 
+# (start, end, what found it: "digits", "spelled", "code", "email"); the kind of placeholder is
+# decided only when a quote shows the range, since the features need the ranges alone.
+MaskedRange = tuple[int, int, frozenset[str]]
+
+
 def redaction_spans(text: str) -> list[tuple[int, int]]:
     """Character ranges of ``text`` that :func:`redact` replaces, in order, not overlapping.
 
     >>> redaction_spans("pin 1234 or four one one one")
     [(4, 8), (12, 28)]
     """
-    return [(start, end) for start, end, _ in redaction_kinds(text)]
+    return [(start, end) for start, end, _ in masked_ranges(text)]
 
 
-def redaction_kinds(text: str) -> list[tuple[int, int, str]]:
-    """(start, end, placeholder) for every range :func:`redact` replaces.
-
-    >>> redaction_kinds("card 4111 1111 1111 1111, ssn 219-09-9999, cvv seven three seven")
-    [(5, 24, '[CARD]'), (30, 41, '[SSN]'), (47, 64, '[CODE]')]
-    """
+def masked_ranges(text: str) -> list[MaskedRange]:
+    """Every range :func:`redact` replaces, in order, not overlapping, with what found it."""
     found = [(*m.span(), "digits") for m in _DIGITS.finditer(text)]
     found += [
         (*m.span(), "spelled") for m in _SPELLED.finditer(text) if _keep_short(m) == PLACEHOLDER
@@ -61,16 +61,13 @@ def redaction_kinds(text: str) -> list[tuple[int, int, str]]:
         found += [(*m.span(1), "code") for m in _CODE.finditer(text)]
     if "@" in text or " dot " in lower:
         found += [(*m.span(), "email") for m in _EMAIL.finditer(text)]
-    if not found:
-        return []
-    merged: list[list[Any]] = []  # [start, end, sources]
+    merged: list[tuple[int, int, set[str]]] = []
     for start, end, source in sorted(found):
         if merged and start <= merged[-1][1]:
-            merged[-1][1] = max(end, merged[-1][1])
-            merged[-1][2].add(source)
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]), merged[-1][2] | {source})
         else:
-            merged.append([start, end, {source}])
-    return [(start, end, _kind(text, start, end, sources)) for start, end, sources in merged]
+            merged.append((start, end, {source}))
+    return [(start, end, frozenset(sources)) for start, end, sources in merged]
 
 
 def redact(text: str) -> str:
@@ -80,31 +77,29 @@ def redact(text: str) -> str:
     'card [CARD], pin [CODE], call [NUM] times'
     >>> redact("the cvv is seven three seven, email jane.doe@example.com or jo at mail dot com")
     'the cvv is [CODE], email [EMAIL] or [EMAIL]'
-    >>> redact("call me on 555 010 4477, account 20441937")
-    'call me on [PHONE], account [ACCOUNT]'
+    >>> redact("call me on 555 010 4477, account 20441937, ssn 219-09-9999")
+    'call me on [PHONE], account [ACCOUNT], ssn [SSN]'
     >>> redact("one moment please")
     'one moment please'
     """
     return redact_range(text, 0, len(text))
 
 
-def redact_range(
-    text: str, start: int, end: int, kinds: list[tuple[int, int, str]] | None = None
-) -> str:
+def redact_range(text: str, start: int, end: int, masked: list[MaskedRange] | None = None) -> str:
     """``text[start:end]`` redacted as part of the whole ``text``: a number that the range cuts
     is still masked ("four one one" alone is too short to look like digits; inside "four one
-    one one one" it is not). ``kinds`` is :func:`redaction_kinds` of ``text``, if at hand.
+    one one one" it is not). ``masked`` is :func:`masked_ranges` of ``text``, if at hand.
 
     >>> text = "my card is four one one one one one"
     >>> redact_range(text, 0, 19), redact(text[0:19])
     ('my card is [NUM]', 'my card is four one')
     """
     out, last = [], start
-    for s, e, placeholder in redaction_kinds(text) if kinds is None else kinds:
+    for s, e, sources in masked_ranges(text) if masked is None else masked:
         if e <= start or s >= end:
             continue
         out.append(text[last : max(s, start)])
-        out.append(placeholder)
+        out.append(_kind(text, s, e, sources))
         last = min(e, end)
     out.append(text[last:end])
     return "".join(out)
@@ -126,7 +121,7 @@ _SSN_WORDS = re.compile(r"\b(?:social|ssn|security number)\b", re.IGNORECASE)
 _PHONE_SHAPE = re.compile(r"^\d{3}[ .-]\d{4}$")
 
 
-def _kind(text: str, start: int, end: int, sources: set[str]) -> str:
+def _kind(text: str, start: int, end: int, sources: frozenset[str]) -> str:
     """The placeholder for one masked range (see the module's docstring)."""
     if "email" in sources:
         return EMAIL

@@ -11,7 +11,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from .lexicon import NUM_NORM, Lexicon, PatternIndex, load_lexicon, nlp
-from .redact import redact_range, redaction_kinds
+from .redact import MaskedRange, masked_ranges, redact_range
 from .transcripts import Transcript
 
 SPAN_KEY = "escalation_signals"
@@ -63,12 +63,12 @@ class SignalMatcher:
         strings = nlp().vocab.strings
         tokens: list[tuple[str, ...]] = []
         offsets: list[tuple[tuple[int, int], ...]] = []
-        masked: list[list[tuple[int, int, str]]] = []
+        masked: list[list[MaskedRange]] = []
         for turn, doc in zip(call.turns, tokenizer.pipe(t.text for t in call.turns), strict=True):
             # Arrays, not Token objects: this loop runs for every turn of every call scored.
             array = doc.to_array(_ATTRS).tolist() if len(doc) else []
             spans = tuple((start, start + length) for _, start, length in array)
-            masked.append(redaction_kinds(turn.text))
+            masked.append(masked_ranges(turn.text))
             tokens.append(
                 _digits_as_num([_norm(strings, h) for h, _, _ in array], spans, masked[-1])
             )
@@ -116,7 +116,7 @@ def _norm(strings: Any, key: int) -> str:
 
 
 def _digits_as_num(
-    norms: list[str], spans: tuple[tuple[int, int], ...], masked: list[tuple[int, int, str]]
+    norms: list[str], spans: tuple[tuple[int, int], ...], masked: list[MaskedRange]
 ) -> tuple[str, ...]:
     """Tokens inside masked ranges get the NORM ``[num]``: features never see the digits."""
     for s, e, _ in masked:
@@ -218,7 +218,7 @@ class EscalationSignals:
 
     def __call__(self, doc: Doc) -> Doc:
         spans = tuple((t.idx, t.idx + len(t)) for t in doc)
-        norms = _digits_as_num([t.norm_ for t in doc], spans, redaction_kinds(doc.text))
+        norms = _digits_as_num([t.norm_ for t in doc], spans, masked_ranges(doc.text))
         matches = match_norms(norms, doc._.escalation_role, self.index)
         doc.spans[SPAN_KEY] = [
             Span(doc, start, end, label=entry["label"], span_id=entry["id"])
