@@ -207,19 +207,19 @@ def brief(
     model = model if model is not None else load_model()
     if not isinstance(call, Transcript):
         call = pick_call(call, call_id, model.label)
-    analyzed = model.features.matcher(redact_quotes=redact).analyze(call)
-    return brief_of(analyzed, model, redact=redact)
+    return brief_of(model.features.matcher(redact_quotes=redact).analyze(call), model)
 
 
 def brief_of(
     analyzed: AnalyzedCall,
     model: EscalationModel,
     *,
-    redact: bool = True,
     prior: float | None = None,
     thresholds: Mapping[str, float | None] | None = None,
+    risk: float | None = None,
 ) -> Brief:
-    """The brief of a call already tokenized and matched (what scoring has in hand)."""
+    """The brief of a call already tokenized and matched (what scoring has in hand), redacted
+    when its quotes are; ``risk`` is the call's risk when the caller has scored it already."""
     call = analyzed.call
     by_turn: dict[int, list[Evidence]] = {}
     for e in analyzed.evidence:
@@ -231,15 +231,17 @@ def brief_of(
         t for t, ev in sorted(by_turn.items()) if any(e.family not in CALMING_FAMILIES for e in ev)
     ]
     signs = signs[-TIMELINE_TURNS:]
-    lengths = sorted({n for t in signs for n in (t, t + 1)} | {len(call.turns)} - {0})
+    whole = {len(call.turns)} if risk is None else set()
+    lengths = sorted({n for t in signs for n in (t, t + 1)} | whole - {0})
     risk_after = dict(
         zip(lengths, prefix_risks(model, analyzed, lengths, prior=prior), strict=True)
     )
-    risk = float(risk_after.get(len(call.turns), expit(model.prior_shift(prior))))
+    if risk is None:
+        risk = float(risk_after.get(len(call.turns), expit(model.prior_shift(prior))))
 
     def quote(turn: int, pattern: re.Pattern[str] | None = None, needle: str = "") -> str:
         text = call.turns[turn].text
-        if redact:
+        if analyzed.redacted:
             text, needle = redact_text(text), redact_text(needle)
         return _excerpt(text, pattern, needle)
 

@@ -58,7 +58,7 @@ def explain(
         marks = sorted((e.start, e.end, e.family) for e in analyzed.evidence if e.turn == index)
         views.append(TurnView(index, turn.role, turn.speaker, _segments(turn.text, marks, redact)))
     reasons = reasons_for(analyzed, scored.contributions[0], scored.top_words[0], scored.baseline)
-    summary = brief_of(analyzed, model, redact=redact)
+    summary = brief_of(analyzed, model, risk=risk)
     return Explanation(call.call_id, risk, model.band(risk), reasons, tuple(views), summary)
 
 

@@ -344,7 +344,7 @@ def score_calls(
         }
         if brief:
             row["brief"] = (
-                brief_of(a, model, redact=redact, prior=prior, thresholds=thresholds).text()
+                brief_of(a, model, prior=prior, thresholds=thresholds, risk=risk).text()
                 if row["band"] == "high"
                 else None
             )

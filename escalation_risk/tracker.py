@@ -104,21 +104,19 @@ def live_window_risks(
     call = analyzed.call
     last = escalation_turn(call) if call.label else None
     last = len(call.turns) if last is None else last
-    return prefix_risks(model, analyzed, last, prior=prior)
+    return prefix_risks(model, analyzed, range(1, last + 1), prior=prior)
 
 
 def prefix_risks(
     model: EscalationModel,
     analyzed: AnalyzedCall,
-    lengths: int | Sequence[int],
+    lengths: Sequence[int],
     *,
     prior: float | None = None,
 ) -> np.ndarray:
     """The risk a :class:`RiskTracker` shows once the first ``n`` turns are in, for each ``n``
-    of ``lengths`` (an int: every ``n`` from 1 to it); the prefixes are scored in one batch."""
+    of ``lengths``; the prefixes are scored in one batch."""
     call = analyzed.call
-    if isinstance(lengths, int):
-        lengths = range(1, lengths + 1)
     prefixes = [
         AnalyzedCall(
             replace(call, turns=call.turns[:n]),
