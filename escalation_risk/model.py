@@ -149,28 +149,21 @@ class EscalationModel:
     def _feature_index(self) -> tuple[np.ndarray, list[str], np.ndarray]:
         """Per feature column: its reason's number, the reasons' names, and its word (or None)."""
         if not hasattr(self, "_index"):
-            groups = self._feature_groups()
+            groups: list[tuple[str, str | None]] = []
+            for name in self.pipeline.named_steps["columns"].get_feature_names_out():
+                kind, _, rest = str(name).partition("__")
+                if kind == "words":
+                    groups.append((OTHER_WORDING, rest))
+                elif kind == "signals":
+                    groups.append((rest.removeprefix("sig_").rsplit("_", 1)[0], None))
+                else:
+                    groups.append((_STRUCTURE_REASONS.get(rest, rest), None))
             names = list(dict.fromkeys(g for g, _ in groups))
             number = {name: i for i, name in enumerate(names)}
             group_of = np.array([number[g] for g, _ in groups], dtype=np.intp)
             word_of = np.array([w for _, w in groups], dtype=object)
             self._index = (group_of, names, word_of)
         return self._index
-
-    def _feature_groups(self) -> list[tuple[str, str | None]]:
-        if not hasattr(self, "_groups"):
-            out: list[tuple[str, str | None]] = []
-            for name in self.pipeline.named_steps["columns"].get_feature_names_out():
-                kind, _, rest = str(name).partition("__")
-                if kind == "words":
-                    out.append((OTHER_WORDING, rest))
-                elif kind == "signals":
-                    family = rest.removeprefix("sig_").rsplit("_", 1)[0]
-                    out.append((family, None))
-                else:
-                    out.append((_STRUCTURE_REASONS.get(rest, rest), None))
-            self._groups = out
-        return self._groups
 
 
 def reasons_for(

@@ -101,6 +101,8 @@ def score(
     >>> out.loc[0, "band"] in {"low", "medium", "high"}, out.loc[0, "signals"]["supervisor_request"]
     (True, 1)
     """
+    if brief and review_budget is not None:  # refused before any call is scored
+        raise ValueError("brief follows the model's high band; it cannot go with review_budget")
     frames = list(
         score_batches(
             data,
@@ -119,8 +121,6 @@ def score(
         return pd.DataFrame(columns=list(BASE_COLUMNS))
     out = pd.concat(frames, ignore_index=True)
     if review_budget is not None:
-        if brief:
-            raise ValueError("brief follows the model's high band; it cannot go with review_budget")
         out = apply_review_budget(out, review_budget)
     return out
 

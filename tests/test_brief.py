@@ -161,3 +161,8 @@ def test_explain_shows_the_brief_on_top(tmp_path):
     lines = result.output.splitlines()
     assert lines[1].startswith("Call angry: risk")
     assert lines.index(next(line for line in lines if line.strip().startswith("0 "))) > 2
+
+
+def test_score_refuses_brief_with_a_review_budget():
+    with pytest.raises(ValueError, match="review_budget"):
+        score([ANGRY], brief=True, review_budget=0.1)
