@@ -14,7 +14,7 @@ from typing import Any
 
 from scipy.special import expit
 
-from .cutting import escalation_turn
+from .cutting import ASKS, cut_point
 from .inputs import pick_call
 from .model import EscalationModel
 from .redact import redact as redact_text
@@ -22,8 +22,6 @@ from .signals import AnalyzedCall, Evidence
 from .tracker import prefix_risks
 from .transcripts import Transcript
 
-# Customer signs that are the escalation itself, not a want about the problem.
-ESCALATION_FAMILIES = frozenset({"supervisor_request", "churn_threat", "complaint_threat"})
 REFUSAL_FAMILIES = frozenset({"cant_phrasing", "policy_wall", "supervisor_deflection", "blame"})
 # Agent signs that calm a call: left out of the timeline of warning signs.
 CALMING_FAMILIES = frozenset({"ownership", "expectation_setting", "empathy"})
@@ -116,7 +114,7 @@ class Brief:
     call_id: str
     risk: float
     band: str
-    escalation_turn: int | None = None  # labelled, else the customer's first escalation ask
+    escalation_turn: int | None = None  # cutting.cut_point: labelled, else the first ask
     problem: tuple[Item, ...] = ()
     desired_outcome: tuple[Item, ...] = ()
     prior_contacts: tuple[Item, ...] = ()
@@ -224,7 +222,7 @@ def brief_of(
     by_turn: dict[int, list[Evidence]] = {}
     for e in analyzed.evidence:
         by_turn.setdefault(e.turn, []).append(e)
-    ask = _escalation_point(call, by_turn)
+    ask = cut_point(analyzed)[0]
     # Risks only where the timeline needs them: after each of the last TIMELINE_TURNS turns with
     # warning signs and just before it (each prefix is scored again, so not every turn).
     signs = [
@@ -276,17 +274,6 @@ def _families(evidence: list[Evidence]) -> tuple[str, ...]:
     return tuple(sorted({e.family for e in evidence}))
 
 
-def _escalation_point(call: Transcript, by_turn: dict[int, list[Evidence]]) -> int:
-    """The labelled escalation turn, else the customer's first escalation ask, else the end."""
-    labelled = escalation_turn(call)
-    if labelled is not None:
-        return labelled
-    for t in sorted(by_turn):
-        if any(e.family in ESCALATION_FAMILIES for e in by_turn[t]):
-            return t
-    return len(call.turns)
-
-
 def _customer_turns(call: Transcript) -> list[int]:
     return [i for i, t in enumerate(call.turns) if t.role == "customer"]
 
@@ -296,16 +283,16 @@ def _problem_turns(call: Transcript, ask: int) -> list[int]:
     bare answer to an identification question. When that turn is short or only names the
     topic ("I'm calling about my bill"), the next such turn too, if it follows closely and
     comes before the escalation ``ask``."""
-    found = [i for i in _customer_turns(call) if _states_problem(call, i)]
+    customer = _customer_turns(call)
+    found = [i for i in customer if _states_problem(call, i)]
     if not found:
-        long_turns = [i for i in _customer_turns(call) if len(call.turns[i].text.split()) >= 12]
-        return long_turns[:1]
+        return [i for i in customer if len(call.turns[i].text.split()) >= 12][:1]
     first = found[0]
     text = call.turns[first].text
     # after "I'm calling about my bill", the next customer turn that says more is the story
     following = [
         i
-        for i in _customer_turns(call)
+        for i in customer
         if first < i <= min(first + 6, ask - 1)
         and (i in found or (_TOPIC.search(text) and _says_more(call, i)))
     ]
@@ -350,7 +337,7 @@ def _want_turn(
         )
 
     def escalates(i: int) -> bool:
-        return any(e.family in ESCALATION_FAMILIES for e in by_turn.get(i, ()))
+        return any(e.family in ASKS for e in by_turn.get(i, ()))
 
     customer = _customer_turns(call)
     before = [i for i in customer if i < ask and wants(i) and not escalates(i)]

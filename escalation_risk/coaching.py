@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .cutting import escalation_turn
+from .cutting import cut_point
 from .errors import InputError, OnError, SkipLog
 from .inputs import as_transcripts
 from .lexicon import FAMILIES
@@ -36,7 +36,6 @@ DEESCALATION: tuple[str, ...] = tuple(f.id for f in FAMILIES if f.kind == "deesc
 CUSTOMER_SIGNS: tuple[str, ...] = tuple(f.id for f in FAMILIES if f.kind == "customer")
 AGENT_FAMILIES = HABITS + DEESCALATION
 # The customer's own ask ends the window in which an agent habit can be a cause.
-ASKS = ("supervisor_request", "complaint_threat", "churn_threat")
 OTHER = "other"
 NOT_ENOUGH = "not enough calls"
 CUT_RULES = {
@@ -237,18 +236,6 @@ def pseudonym(agent: str, salt: str) -> str:
     """
     digest = hmac.new(salt.encode(), agent.encode(), hashlib.sha256).hexdigest()
     return f"agent-{digest[:10]}"
-
-
-def cut_point(analyzed: AnalyzedCall) -> tuple[int, str]:
-    """Turns before which an agent habit may count as a cause, and which rule chose it."""
-    call = analyzed.call
-    labelled = escalation_turn(call)
-    if labelled is not None:
-        return labelled, "escalation_turn"
-    asks = [e.turn for e in analyzed.evidence if e.family in ASKS and e.speaker == "customer"]
-    if asks:
-        return min(asks), "customer_ask"
-    return len(call.turns), "whole_call"
 
 
 def _record(a: AnalyzedCall, risk: float, by: str, salt: str | None) -> CallRecord:

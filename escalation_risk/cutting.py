@@ -14,9 +14,12 @@ from dataclasses import replace
 import numpy as np
 
 from .errors import InputError
+from .signals import AnalyzedCall
 from .transcripts import Transcript
 
 ESCALATION_TURN = "escalation_turn"
+# Customer signs that are the escalation itself: where a call without a labelled turn escalated.
+ASKS = ("supervisor_request", "complaint_threat", "churn_threat")
 
 
 def truncate(
@@ -89,3 +92,16 @@ def forecast_cuts(calls: Sequence[Transcript], *, seed: int = 0) -> list[Transcr
             cut = max(1, round(float(rng.choice(relative)) * len(call.turns)))
         out.append(replace(call, turns=call.turns[:cut]))
     return out
+
+
+def cut_point(analyzed: AnalyzedCall) -> tuple[int, str]:
+    """Where a call escalated, and which rule said so: its labelled ``escalation_turn``, else
+    the customer's first supervisor, complaint or churn ask, else its end ("whole_call")."""
+    call = analyzed.call
+    labelled = escalation_turn(call)
+    if labelled is not None:
+        return labelled, "escalation_turn"
+    asks = [e.turn for e in analyzed.evidence if e.family in ASKS and e.speaker == "customer"]
+    if asks:
+        return min(asks), "customer_ask"
+    return len(call.turns), "whole_call"
