@@ -254,8 +254,8 @@ class PatternIndex:
                 required = sorted([first, *_required(rest)], key=_commonness)
                 self._heads.append((entry["id"], first, rest))
                 seconds = _second_words(rest)
-                if seconds:
-                    self._required.append(required)
+                if seconds:  # the pair itself shows the first two words are there
+                    self._required.append([w for w in required if w not in (first, seconds)])
                     for pair in itertools.product(first, seconds):
                         self._paired.setdefault(pair, set()).add(number)
                     continue
