@@ -45,3 +45,21 @@ def as_row(c: Transcript) -> dict:
     if c.label is not None:
         row["escalated"] = c.label
     return {**row, **c.metadata}
+
+
+BRIEF_SECTIONS = ("problem", "desired_outcome", "prior_contacts", "agent_responses", "timeline")
+
+
+def brief_quotes(made, call: Transcript) -> list[tuple[str, int, str, str]]:
+    """(section, turn, piece, redacted turn text) for every piece of every brief item, the
+    pieces being its text split at the ellipses that mark cuts."""
+    from escalation_risk.redact import redact
+
+    out = []
+    for name in BRIEF_SECTIONS:
+        for item in getattr(made, name):
+            source = " ".join(redact(call.turns[item.turn].text).split())
+            for piece in (p.strip() for p in item.text.split("…")):
+                if piece:
+                    out.append((name, item.turn, piece, source))
+    return out

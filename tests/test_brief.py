@@ -5,18 +5,27 @@ from __future__ import annotations
 import json
 
 import pytest
-from helpers import ANGRY, CALM, CORPUS, ROOT, as_row, call, write_jsonl
+from helpers import (
+    ANGRY,
+    BRIEF_SECTIONS,
+    CALM,
+    CORPUS,
+    ROOT,
+    as_row,
+    brief_quotes,
+    call,
+    write_jsonl,
+)
 from typer.testing import CliRunner
 
 from escalation_risk import load_model, read_transcripts, score
 from escalation_risk.brief import MAX_WORDS, brief
 from escalation_risk.cli import app
-from escalation_risk.redact import redact
 from escalation_risk.tracker import RiskTracker
 
 runner = CliRunner()
 GOLD = json.loads((ROOT / "tests" / "fixtures" / "brief_gold.json").read_text())["calls"]
-KEYS = ("problem", "desired_outcome", "prior_contacts", "agent_responses", "timeline")
+KEYS = BRIEF_SECTIONS
 
 
 @pytest.fixture(scope="module")
@@ -30,21 +39,13 @@ def gold_briefs(corpus):
     return [(row, brief(corpus[row["call_id"]], model)) for row in GOLD]
 
 
-def _pieces(text: str) -> list[str]:
-    return [p.strip() for p in text.split("…") if p.strip()]
-
-
 def test_every_item_is_a_quote_of_its_turn(gold_briefs, corpus):
     """Extractive only: each item's text, ellipses aside, is in the (redacted) turn it names."""
     checked = 0
     for row, made in gold_briefs:
-        turns = corpus[row["call_id"]].turns
-        for name in KEYS:
-            for item in getattr(made, name):
-                source = " ".join(redact(turns[item.turn].text).split())
-                for piece in _pieces(item.text):
-                    assert piece in source, (row["call_id"], name, item.turn, piece)
-                    checked += 1
+        for name, turn, piece, source in brief_quotes(made, corpus[row["call_id"]]):
+            assert piece in source, (row["call_id"], name, turn, piece)
+            checked += 1
     assert checked > 200
 
 

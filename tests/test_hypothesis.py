@@ -138,17 +138,15 @@ brief_turns = st.lists(
 def test_brief_of_any_call_quotes_only_its_turns_and_fits(generated):
     """Any call gets a brief: no exception, every item a quote (ellipses aside) of the redacted
     turn it names, JSON-ready, and the plain text within its word budget."""
+    from helpers import brief_quotes
+
     from escalation_risk.brief import MAX_WORDS, brief
-    from escalation_risk.redact import redact
     from escalation_risk.transcripts import Transcript, Turn
 
     call = Transcript("h", tuple(Turn.from_speaker(s, t) for s, t in generated))
     made = brief(call, _model())
-    for name in ("problem", "desired_outcome", "prior_contacts", "agent_responses", "timeline"):
-        for item in getattr(made, name):
-            source = " ".join(redact(call.turns[item.turn].text).split())
-            for piece in (p.strip() for p in item.text.split("…")):
-                assert not piece or piece in source, (name, item, source)
+    for name, turn, piece, source in brief_quotes(made, call):
+        assert piece in source, (name, turn, piece, source)
     json.dumps(made.as_dict())
     assert len(made.text().split()) <= MAX_WORDS
     assert "4111" not in made.text() and "seven three seven" not in made.text()
