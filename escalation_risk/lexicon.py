@@ -243,6 +243,10 @@ class PatternIndex:
         # turn holds far more rarely than either word ("i can" against "i" and "can").
         self._paired: dict[tuple[str, str], set[int]] = {}
         self._order = {entry["id"]: i for i, entry in enumerate(lexicon.entries)}
+        # Per head, the words its second token must be one of (None: not fixed), so a start
+        # whose next token is wrong is passed over without walking the pattern.
+        self._second: list[frozenset[str] | None] = []
+        self._speaker: dict[str, set[int]] = {}  # the heads each speaker's patterns own
         for entry in lexicon.entries:
             try:
                 slots = compile_pattern(entry["pattern"], lexicon.defines)
@@ -253,7 +257,9 @@ class PatternIndex:
                 # rarest first, so a turn that cannot match is usually told by the first check
                 required = sorted([first, *_required(rest)], key=_commonness)
                 self._heads.append((entry["id"], first, rest))
+                self._speaker.setdefault(entry["speaker"], set()).add(number)
                 seconds = _second_words(rest)
+                self._second.append(seconds)
                 if seconds:  # the pair itself shows the first two words are there
                     self._required.append([w for w in required if w not in (first, seconds)])
                     for pair in itertools.product(first, seconds):
@@ -263,15 +269,20 @@ class PatternIndex:
                 for word in required[0]:
                     self._anchored.setdefault(word, set()).add(number)
 
-    def find(self, norms: Sequence[str]) -> list[tuple[str, int, int]]:
+    def find(self, norms: Sequence[str], speaker: str | None = None) -> list[tuple[str, int, int]]:
         """(pattern id, start, end) for the longest match of each pattern at each start,
-        ordered by start and then by the pattern's place in the lexicon."""
+        ordered by start and then by the pattern's place in the lexicon.
+
+        ``speaker`` keeps only that speaker's patterns (None: every pattern).
+        """
         vocabulary = set(norms)
         candidates: set[int] = set()
         for word in vocabulary:
             candidates.update(self._anchored.get(word, ()))
         for pair in set(zip(norms, norms[1:], strict=False)):
             candidates.update(self._paired.get(pair, ()))
+        if speaker is not None:
+            candidates &= self._speaker.get(speaker, set())
         positions: dict[str, list[int]] = {}
         for i, word in enumerate(norms):
             positions.setdefault(word, []).append(i)
@@ -295,8 +306,12 @@ class PatternIndex:
     ) -> None:
         """Record the longest match of head ``number`` at each place its first word occurs."""
         key, first, rest = self._heads[number]
+        second = self._second[number]
+        last = len(norms) - 1
         for word in first & vocabulary:
             for start in positions[word]:
+                if second is not None and (start == last or norms[start + 1] not in second):
+                    continue  # the pair index proved the pair somewhere, not at every start
                 end = max(_ends(rest, 0, norms, start + 1), default=-1)
                 if end > best.get((key, start), -1):
                     best[(key, start)] = end

@@ -141,12 +141,10 @@ def match_norms(
     hits: list[tuple[Any, int, int]] = []
     blocked_spans: dict[str, list[tuple[int, int]]] = {}
     blocked_turn: set[str] = set()
-    for key, start, end in index.find(norms):
+    for key, start, end in index.find(norms, role):  # the speaker's patterns only
         entry = index.lexicon.entry(key)
         while end - start > 1 and not any(ch.isalnum() for ch in norms[end - 1]):
             end -= 1  # a pattern may end on "," or "?"; the quote should not
-        if role is not None and entry["speaker"] != role:
-            continue
         if entry.get("exception"):
             if entry.get("scope") == "turn":
                 blocked_turn.add(entry["label"])

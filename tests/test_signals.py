@@ -149,3 +149,24 @@ def test_component_is_found_through_the_spacy_entry_point():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "['policy_wall']"
+
+
+def test_a_speakers_patterns_alone_find_what_filtering_every_match_finds():
+    """find(norms, speaker) keeps only that speaker's patterns before matching: it must give
+    exactly the matches of every pattern that belong to that speaker."""
+    from helpers import CORPUS
+
+    from escalation_risk import read_transcripts
+
+    matcher = SignalMatcher()
+    index, lexicon = matcher._matcher, matcher.lexicon
+    turns = 0
+    for c in list(read_transcripts(CORPUS / "calls-w1.jsonl"))[:40]:
+        analyzed = matcher.analyze(c)
+        for norms in analyzed.tokens:
+            every = index.find(norms)
+            for speaker in ("customer", "agent"):
+                mine = [m for m in every if lexicon.entry(m[0])["speaker"] == speaker]
+                assert index.find(norms, speaker) == mine
+                turns += bool(mine)
+    assert turns > 100  # the calls hold signs of both speakers
