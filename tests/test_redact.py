@@ -24,6 +24,10 @@ from escalation_risk.redact import redact, redaction_spans
         ("I have one or two questions", "I have one or two questions"),
         ("one moment please", "one moment please"),
         ("placeholder [PII] stays", "placeholder [PII] stays"),
+        # spelled digits in any case; non-ASCII text takes the case-blind pattern
+        ("Card FOUR One one ONE ok", "Card [NUM] ok"),
+        ("café: Four One One One, naïve", "café: [NUM], naïve"),
+        ("İstanbul office, Four One One One", "İstanbul office, [NUM]"),
     ],
 )
 def test_redact(text, expected):
