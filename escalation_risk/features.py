@@ -8,16 +8,18 @@ call, and ``cZ:`` the customer's final turn, so late words weigh differently fro
 
 from __future__ import annotations
 
+import collections
 import math
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.compose import ColumnTransformer
 from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.preprocessing import StandardScaler
+from sklearn.preprocessing import StandardScaler, normalize
 
 from .lexicon import FAMILY_IDS, NUM_NORM, Lexicon, load_lexicon
 from .signals import AnalyzedCall, SignalMatcher
@@ -68,26 +70,39 @@ class CallFeatures(TransformerMixin, BaseEstimator):
         return SignalMatcher(lexicon_from_dict(self.lexicon_), redact_quotes=redact_quotes)
 
     def transform(self, X: Iterable[Transcript | AnalyzedCall]) -> pd.DataFrame:
+        grams, frame = self.transform_parts(X)
+        frame["words"] = [" ".join(g) for g in grams]
+        return frame
+
+    def transform_parts(
+        self, X: Iterable[Transcript | AnalyzedCall]
+    ) -> tuple[list[list[str]], pd.DataFrame]:
+        """Each call's word features as a list, and the table of :meth:`transform` with its
+        ``words`` left empty: scoring counts the lists itself (see :func:`tfidf_rows`) instead
+        of joining thousands of words per call for the vectorizer to split again."""
         matcher = None
-        rows = []
+        grams, rows = [], []
         for item in X:
             if isinstance(item, Transcript):
                 matcher = matcher or self.matcher()
                 item = matcher.analyze(item)
-            rows.append(call_row(item))
-        frame = pd.DataFrame(rows, columns=["words", *SIGNAL_COLUMNS, *STRUCTURE_COLUMNS])
-        return weight_signals(frame, self.signal_weight)
+            grams.append(call_grams(item))
+            rows.append(call_numbers(item))
+        frame = pd.DataFrame(rows, columns=[*SIGNAL_COLUMNS, *STRUCTURE_COLUMNS])
+        frame.insert(0, "words", "")
+        return grams, weight_signals(frame, self.signal_weight)
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
         return np.asarray(["words", *SIGNAL_COLUMNS, *STRUCTURE_COLUMNS], dtype=object)
 
 
-def call_row(analyzed: AnalyzedCall) -> dict[str, Any]:
-    """One call's feature row."""
+def call_grams(analyzed: AnalyzedCall) -> list[str]:
+    """One call's word features: each turn's words and word pairs, tagged by who said them,
+    again as late (``cE:``, ``aE:``) in the last third, and as ``cZ:`` in the customer's last
+    turn."""
     turns = analyzed.call.turns
-    n = len(turns)
-    late_from = math.floor(n * LATE_FRACTION)
-    last_customer = max((i for i, t in enumerate(turns) if t.role == "customer"), default=-1)
+    late_from = math.floor(len(turns) * LATE_FRACTION)
+    last_customer = _last_customer(analyzed)
     words: list[str] = []
     for i, (turn, norms) in enumerate(zip(turns, analyzed.tokens, strict=True)):
         tag = _ROLE_TAG[turn.role]
@@ -97,17 +112,62 @@ def call_row(analyzed: AnalyzedCall) -> dict[str, Any]:
             words += [f"{tag}E:{g}" for g in grams]
         if i == last_customer:
             words += [f"cZ:{g}" for g in grams]
-    row: dict[str, Any] = {"words": " ".join(words)}
+    return words
+
+
+def call_numbers(analyzed: AnalyzedCall) -> dict[str, float]:
+    """One call's signal counts (log1p, early and late) and talk-share columns."""
+    turns = analyzed.call.turns
+    late_from = math.floor(len(turns) * LATE_FRACTION)
+    last_customer = _last_customer(analyzed)
     counts = dict.fromkeys(SIGNAL_COLUMNS, 0)
     for e in analyzed.evidence:
         counts[f"sig_{e.family}_{'late' if e.turn >= late_from else 'early'}"] += 1
-    row.update({k: math.log1p(v) for k, v in counts.items()})
+    row = {k: math.log1p(v) for k, v in counts.items()}
     n_words = [len(norms) for norms in analyzed.tokens]
     customer_words = sum(w for w, t in zip(n_words, turns, strict=True) if t.role == "customer")
     total = sum(n_words)
     row["customer_share"] = customer_words / total if total else 0.0
     row["last_customer_words_log"] = math.log1p(n_words[last_customer]) if last_customer >= 0 else 0
     return row
+
+
+def _last_customer(analyzed: AnalyzedCall) -> int:
+    turns = analyzed.call.turns
+    return max((i for i, t in enumerate(turns) if t.role == "customer"), default=-1)
+
+
+def tfidf_rows(vectorizer: TfidfVectorizer, docs: Sequence[Sequence[str]]) -> sparse.csr_matrix:
+    """``vectorizer.transform`` of documents already split into terms, to the last bit.
+
+    The same counts in the same (sorted) order, then the vectorizer's own steps: log, idf,
+    norm. Terms hold no whitespace (see :func:`_word_of`), so splitting them would find them.
+    """
+    vocabulary = vectorizer.vocabulary_
+    rows: list[int] = []
+    columns: list[int] = []
+    counts: list[int] = []
+    for row, terms in enumerate(docs):
+        counted = collections.Counter(terms)
+        columns += [vocabulary.get(t, -1) for t in counted]
+        counts += counted.values()
+        rows += [row] * len(counted)
+    column = np.asarray(columns, dtype=np.int64)
+    known = column >= 0
+    matrix = sparse.csr_matrix(
+        (
+            np.asarray(counts, dtype=np.float64)[known],
+            (np.asarray(rows, dtype=np.int64)[known], column[known]),
+        ),
+        shape=(len(docs), len(vocabulary)),
+    )
+    matrix.sort_indices()
+    if vectorizer.sublinear_tf:
+        np.log(matrix.data, matrix.data)
+        matrix.data += 1.0
+    if vectorizer.use_idf:
+        matrix.data *= vectorizer.idf_[matrix.indices]
+    return normalize(matrix, norm=vectorizer.norm, copy=False) if vectorizer.norm else matrix
 
 
 def weight_signals(frame: pd.DataFrame, weight: float) -> pd.DataFrame:
@@ -139,7 +199,7 @@ _WORD_OF: dict[str, str] = {}  # norm -> feature word ("" for punctuation); norm
 
 def _word_of(norm: str) -> str:
     if norm == NUM_NORM or any(ch.isalnum() for ch in norm):
-        return norm.replace(":", "").replace(" ", "")
+        return "".join(norm.replace(":", "").split())  # no whitespace: one term, never two
     return ""
 
 

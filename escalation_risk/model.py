@@ -17,7 +17,7 @@ from scipy.special import expit
 from sklearn.pipeline import Pipeline
 
 from .errors import ModelFileError
-from .features import CallFeatures, locate
+from .features import CallFeatures, locate, tfidf_rows
 from .metrics import BAND_PRECISION, band_of, band_thresholds, shift_to_prior
 from .redact import redact_range
 from .signals import AnalyzedCall, Evidence
@@ -121,8 +121,7 @@ class EscalationModel:
 
     def score_analyzed(self, calls: Sequence[AnalyzedCall]) -> Scored:
         """Risk and the additive split of each call's logit into named reasons."""
-        frame = self.features.transform(calls)
-        matrix = sparse.csr_matrix(self.pipeline.named_steps["columns"].transform(frame))
+        matrix = self._matrix(calls)
         w, c, a, b = self._linear_parts()
         terms = matrix.multiply(-a * w).tocsr()  # per-feature share of the calibrated logit
         baseline = -(a * c + b)
@@ -145,6 +144,18 @@ class EscalationModel:
                 list(zip(words[is_word].tolist(), vals[is_word].tolist(), strict=True))
             )
         return Scored(expit(logit), logit, baseline, contributions, top_words)
+
+    def _matrix(self, calls: Sequence[AnalyzedCall]) -> sparse.csr_matrix:
+        """The model's input rows: what ``columns.transform(features.transform(calls))`` gives,
+        with the word columns counted from lists (:func:`tfidf_rows`)."""
+        grams, frame = self.features.transform_parts(calls)
+        columns = self.pipeline.named_steps["columns"]
+        words = columns.output_indices_["words"]
+        rest = sparse.csr_matrix(columns.transform(frame))  # word columns empty here
+        tfidf = tfidf_rows(columns.named_transformers_["words"], grams)
+        if words.start != 0 or words.stop != tfidf.shape[1]:
+            raise ModelFileError("the model's word columns are not its first columns")
+        return sparse.hstack([tfidf, rest[:, words.stop :]], format="csr")
 
     def _feature_index(self) -> tuple[np.ndarray, list[str], np.ndarray]:
         """Per feature column: its reason's number, the reasons' names, and its word (or None)."""

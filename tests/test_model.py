@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import numpy as np
 from helpers import ANGRY, CALM, CORPUS
+from scipy import sparse
 from scipy.special import logit
 
 from escalation_risk import read_transcripts, score
@@ -23,6 +24,31 @@ def test_decomposition_matches_the_calibrated_classifier(small_model):
     ours = small_model.score_analyzed(analyzed).risk
     sklearn_risk = small_model.pipeline.predict_proba(calls)[:, 1]
     np.testing.assert_allclose(ours, sklearn_risk, rtol=1e-9, atol=1e-12)
+
+
+def test_word_columns_counted_from_lists_are_the_vectorizers_to_the_bit(small_model):
+    """Scoring counts each call's word features itself instead of joining them for TF-IDF to
+    split again; the rows must equal the pipeline's own, bit for bit."""
+    from helpers import call
+
+    calls = list(read_transcripts(CORPUS / "calls-w3.jsonl"))[:40]
+    calls.append(
+        call(
+            "odd",
+            ("customer", "refund\u00a0now refund\u2009now, refund refund REFUND: again:again"),
+            ("agent", ""),
+            ("customer", "my account 1234 and four one one one, thin\u200bspace"),
+        )
+    )
+    matcher = small_model.features.matcher()
+    analyzed = [matcher.analyze(c) for c in calls]
+    columns = small_model.pipeline.named_steps["columns"]
+    expected = sparse.csr_matrix(columns.transform(small_model.features.transform(analyzed)))
+    ours = small_model._matrix(analyzed)
+    assert ours.shape == expected.shape
+    np.testing.assert_array_equal(ours.indptr, expected.indptr)
+    np.testing.assert_array_equal(ours.indices, expected.indices)
+    np.testing.assert_array_equal(ours.data, expected.data)  # exact, not close
 
 
 def test_signal_reasons_quote_their_evidence(small_model):
