@@ -7,6 +7,7 @@ of per-feature terms. That sum is what :meth:`EscalationModel.explain` splits in
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -197,11 +198,10 @@ def reasons_for(
     reasons = []
     for name, value in shown:
         if name == OTHER_WORDING:
-            sign = np.sign(value)
-            picked = sorted(
-                (wv for wv in words if np.sign(wv[1]) == sign), key=lambda wv: -abs(wv[1])
-            )
-            evidence = [_word_evidence(analyzed, w, v) for w, v in picked[:3]]
+            # the three largest words pushing the same way (a call has a thousand words)
+            same_way = [wv for wv in words if (wv[1] > 0 if value > 0 else wv[1] < 0)]
+            picked = heapq.nlargest(3, same_way, key=lambda wv: abs(wv[1]))
+            evidence = [_word_evidence(analyzed, w, v) for w, v in picked]
         elif name in _STRUCTURE_DETAIL:
             evidence = [{"detail": _STRUCTURE_DETAIL[name](analyzed)}]
         else:
