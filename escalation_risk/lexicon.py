@@ -268,6 +268,8 @@ class PatternIndex:
                 self._required.append(required[1:])
                 for word in required[0]:
                     self._anchored.setdefault(word, set()).add(number)
+        self._anchor_words = frozenset(self._anchored)
+        self._pair_keys = frozenset(self._paired)
 
     def find(self, norms: Sequence[str], speaker: str | None = None) -> list[tuple[str, int, int]]:
         """(pattern id, start, end) for the longest match of each pattern at each start,
@@ -277,10 +279,11 @@ class PatternIndex:
         """
         vocabulary = set(norms)
         candidates: set[int] = set()
-        for word in vocabulary:
-            candidates.update(self._anchored.get(word, ()))
-        for pair in set(zip(norms, norms[1:], strict=False)):
-            candidates.update(self._paired.get(pair, ()))
+        # intersections in C first: most words and pairs of a turn start no pattern
+        for word in vocabulary.intersection(self._anchor_words):
+            candidates.update(self._anchored[word])
+        for pair in set(zip(norms, norms[1:], strict=False)).intersection(self._pair_keys):
+            candidates.update(self._paired[pair])
         if speaker is not None:
             candidates &= self._speaker.get(speaker, set())
         positions: dict[str, list[int]] = {}
