@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import operator
-from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from functools import cache
 from typing import Any
 
-import numpy as np
 import pandas as pd
 from spacy.language import Language
 from spacy.tokens import Doc, Span
@@ -62,18 +59,19 @@ class SignalMatcher:
         self._matcher = _cached_matcher(self.lexicon)
 
     def analyze(self, call: Transcript) -> AnalyzedCall:
+        tokenizer: Any = nlp().tokenizer
         strings = nlp().vocab.strings
         tokens: list[tuple[str, ...]] = []
         offsets: list[tuple[tuple[int, int], ...]] = []
         masked: list[list[MaskedRange]] = []
-        known = _NORMS.get
-        for turn, (hashes, starts, lengths) in zip(
-            call.turns, tokenize_turns([t.text for t in call.turns]), strict=True
-        ):
-            spans = tuple(zip(starts, map(operator.add, starts, lengths), strict=True))
+        for turn, doc in zip(call.turns, tokenizer.pipe(t.text for t in call.turns), strict=True):
+            # Arrays, not Token objects: this loop runs for every turn of every call scored.
+            array = doc.to_array(_ATTRS).tolist() if len(doc) else []
+            spans = tuple((start, start + length) for _, start, length in array)
             masked.append(masked_ranges(turn.text))
-            norms = [known(h) or _norm(strings, h) for h in hashes]
-            tokens.append(_digits_as_num(norms, spans, masked[-1]))
+            tokens.append(
+                _digits_as_num([_norm(strings, h) for h, _, _ in array], spans, masked[-1])
+            )
             offsets.append(spans)
         evidence: list[Evidence] = []
         for index, turn in enumerate(call.turns):
@@ -103,48 +101,7 @@ class SignalMatcher:
         )
 
 
-_ATTRS: list[int | str] = ["NORM", "IDX", "LENGTH"]
-_BREAK = "\n"
-
-
-def tokenize_turns(texts: Sequence[str]) -> list[tuple[list[int], list[int], list[int]]]:
-    """(NORM hashes, start offsets, lengths) of each text's tokens, as tokenizing each alone.
-
-    A call's turns are tokenized as one text joined by newlines, about twice as fast as one
-    Doc per turn. spaCy splits text at whitespace first, and a newline between two turns is a
-    token of its own, dropped here, so no token, affix or special case (":(") spans two turns
-    (checked on every bundled turn and tens of thousands of emoticon-laden random ones). A
-    turn that is empty or starts or ends with whitespace would merge with the newline: such
-    turns are tokenized alone.
-    """
-    tokenizer: Any = nlp().tokenizer
-    out: list[tuple[list[int], list[int], list[int]]] = [([], [], [])] * len(texts)
-    joined = [i for i, t in enumerate(texts) if t and not t[0].isspace() and not t[-1].isspace()]
-    for i in set(range(len(texts))).difference(joined):
-        out[i] = _columns(tokenizer(texts[i]))
-    if not joined:
-        return out
-    begins = np.cumsum([0] + [len(texts[i]) + len(_BREAK) for i in joined[:-1]])
-    array = tokenizer(_BREAK.join(texts[i] for i in joined)).to_array(_ATTRS)
-    turn = np.searchsorted(begins, array[:, 1].astype(np.int64), side="right") - 1
-    local = array[:, 1].astype(np.int64) - begins[turn]
-    ends = np.asarray([len(texts[i]) for i in joined])
-    keep = local < ends[turn]  # the newlines between turns are not tokens of either
-    hashes, starts, lengths = array[keep, 0].tolist(), local[keep].tolist(), array[keep, 2].tolist()
-    bounds = np.searchsorted(turn[keep], np.arange(len(joined) + 1)).tolist()
-    for k, i in enumerate(joined):
-        a, b = bounds[k], bounds[k + 1]
-        out[i] = (hashes[a:b], starts[a:b], lengths[a:b])
-    return out
-
-
-def _columns(doc: Doc) -> tuple[list[int], list[int], list[int]]:
-    if not len(doc):
-        return [], [], []
-    hashes, starts, lengths = doc.to_array(_ATTRS).T.tolist()
-    return hashes, starts, lengths
-
-
+_ATTRS = ["NORM", "IDX", "LENGTH"]
 _NORMS: dict[int, str] = {}
 
 

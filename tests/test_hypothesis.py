@@ -7,7 +7,7 @@ import functools
 import io
 import json
 
-from hypothesis import example, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from escalation_risk import read_transcripts
@@ -150,38 +150,3 @@ def test_brief_of_any_call_quotes_only_its_turns_and_fits(generated):
     json.dumps(made.as_dict())
     assert len(made.text().split()) <= MAX_WORDS
     assert "4111" not in made.text() and "seven three seven" not in made.text()
-
-
-# Pieces the tokenizer treats specially: emoticons and abbreviations its special cases know,
-# affixes, contractions, urls, and every kind of space a turn may start or end with.
-_PIECES = [":(", ":)", ":-)", "<3", "(:", ")", "(", "U.S.", "e.g.", "can't", "'cause", "y'all",
-           "http://x.com/a", "...", "--", "$", "5.5", "'s", " ", "  ", "\n", "\t", "\u00a0",
-           "word", "Word", "1st", "C++", "—", "é"]  # fmt: skip
-turn_texts = st.lists(
-    st.lists(
-        st.one_of(
-            st.sampled_from(_PIECES),
-            st.sampled_from(_PIECES),
-            st.characters(blacklist_categories=("Cs",)),
-        ),
-        max_size=6,
-    ).map("".join),
-    max_size=8,
-)
-
-
-@settings(max_examples=300, deadline=None)
-@given(turn_texts)
-@example(["O:(", ")"])  # joined by a space, ":( )" became ":", "(" in the first turn
-def test_tokenizing_a_calls_turns_together_equals_one_by_one(texts):
-    """Scoring tokenizes a call's turns as one text; each turn must get exactly the tokens it
-    gets alone (the ':(' + ')' of two turns must not become one special case)."""
-    from escalation_risk.lexicon import nlp
-    from escalation_risk.signals import _ATTRS, tokenize_turns
-
-    alone = []
-    for text in texts:
-        doc = nlp().tokenizer(text)
-        rows = doc.to_array(_ATTRS).tolist() if len(doc) else []
-        alone.append(tuple(list(column) for column in zip(*rows, strict=True)) or ([], [], []))
-    assert [tuple(t) for t in tokenize_turns(texts)] == alone
