@@ -167,3 +167,19 @@ def test_explain_shows_the_brief_on_top(tmp_path):
 def test_score_refuses_brief_with_a_review_budget():
     with pytest.raises(ValueError, match="review_budget"):
         score([ANGRY], brief=True, review_budget=0.1)
+
+
+def test_hand_labels_name_customer_turns_and_no_call_twice(corpus):
+    """Every labelled problem or want, in every set, is a customer turn of its call, and no
+    call is labelled in two sets (a set for judging must hold calls no other set tuned on)."""
+    document = json.loads((ROOT / "tests" / "fixtures" / "brief_gold.json").read_text())
+    sets = [k for k, v in document.items() if isinstance(v, list)]
+    assert sets == ["calls", "held_out", "test", "test2"]
+    ids = [row["call_id"] for name in sets for row in document[name]]
+    assert len(ids) == len(set(ids)) == 112
+    for name in sets:
+        for row in document[name]:
+            turns = corpus[row["call_id"]].turns
+            labelled = [row["problem"], *row["problem_also"]]
+            labelled += [row["desired_outcome"], *row["desired_outcome_also"]]
+            assert all(turns[t].role == "customer" for t in labelled), (name, row["call_id"])
