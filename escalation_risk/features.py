@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import collections
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -70,8 +70,9 @@ class CallFeatures(TransformerMixin, BaseEstimator):
         return SignalMatcher(lexicon_from_dict(self.lexicon_), redact_quotes=redact_quotes)
 
     def transform(self, X: Iterable[Transcript | AnalyzedCall]) -> pd.DataFrame:
-        grams, frame = self.transform_parts(X)
-        frame["words"] = [" ".join(g) for g in grams]
+        words: list[str] = []  # joined call by call: training holds every call's words
+        frame = self._table(X, lambda grams: words.append(" ".join(grams)))
+        frame["words"] = words
         return frame
 
     def transform_parts(
@@ -80,17 +81,25 @@ class CallFeatures(TransformerMixin, BaseEstimator):
         """Each call's word features as a list, and the table of :meth:`transform` with its
         ``words`` left empty: scoring counts the lists itself (see :func:`tfidf_rows`) instead
         of joining thousands of words per call for the vectorizer to split again."""
+        grams: list[list[str]] = []
+        return grams, self._table(X, grams.append)
+
+    def _table(
+        self, X: Iterable[Transcript | AnalyzedCall], take: Callable[[list[str]], None]
+    ) -> pd.DataFrame:
+        """The signal and structure columns, ``words`` empty; each call's word features go to
+        ``take`` as they are made."""
         matcher = None
-        grams, rows = [], []
+        rows = []
         for item in X:
             if isinstance(item, Transcript):
                 matcher = matcher or self.matcher()
                 item = matcher.analyze(item)
-            grams.append(call_grams(item))
+            take(call_grams(item))
             rows.append(call_numbers(item))
         frame = pd.DataFrame(rows, columns=[*SIGNAL_COLUMNS, *STRUCTURE_COLUMNS])
         frame.insert(0, "words", "")
-        return grams, weight_signals(frame, self.signal_weight)
+        return weight_signals(frame, self.signal_weight)
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
         return np.asarray(["words", *SIGNAL_COLUMNS, *STRUCTURE_COLUMNS], dtype=object)
