@@ -65,13 +65,29 @@ _WANT = re.compile(
     r"take (?:it|that|them) off|knock (?:it )?off|(?:money|percent|fees?|charges?) back|"
     r"(?:want|get|give|need|have|put) (?:it|them|that) back|"
     r"(?:i'm|i am|we're) not (?:paying|going to pay)|i won'?t pay|"
+    # wants asked as questions about the outcome: "and the refund?", "will they fix it too?"
+    r"(?:and|but|so) (?:the|my) \w+(?: \w+)?(?=\?)|what happens (?:to|with)|"
+    r"(?:can'?t|cannot|couldn'?t|won'?t) you|"
+    r"(?:i|we) (?:was|were) thinking (?:like|maybe|about|of|more)|"
+    r"(?:will|would|can|could) (?:they|someone|somebody|you) (?:\w+ )?(?:fix|pay|refund|cover|"
+    r"replace|credit|stop|cancel|reverse|waive|approve|get)|so you (?:will|can|could|would)|"
+    r"(?:is|are) (?:it|this|that|they|the \w+) (?:going to|gonna) (?:hit|affect|count|cost|"
+    r"show|come)|(?:is|was) (?:the|my) (?:money|refund|payment) (?:gone|lost|coming)|"
+    r"when (?:are|will|is|do) (?:they|you|it|someone|somebody) (?:gonna |going to )?"
+    r"(?:get|fix|pay|refund|decide|look|come|sort)|"
     r"(?:so|then) (?:you|just) (?:" + _VERBS + r"))\b"
     r"|(?:^|[.!?,]\s+)(?:please |just |so |then |ok(?:ay)?,? |at least )*(?:" + _VERBS + r")\b",
     re.IGNORECASE,
 )
 _WHETHER = re.compile(r"(?:^|[.!?,]\s+|\b(?:or|and) )do\s+$", re.IGNORECASE)
 # Asks with nothing in them to quote ("I need help", "I'm asking you to do something").
-_VAGUE = re.compile(r"\b(?:need (?:some )?help|(?:do|try) (?:something|anything))\b", re.IGNORECASE)
+_VAGUE = re.compile(
+    r"\b(?:need (?:some )?help|(?:do|try) (?:something|anything)|"
+    # asks about the call itself, not the problem: a call back, where to send, what is going on
+    r"(?:can|could|would) you (?:just )?(?:call|ring|phone) (?:me|us) back|send (?:it|them) where|"
+    r"what'?s (?:going on|happening))\b",
+    re.IGNORECASE,
+)
 # Earlier contacts: said by either side.
 _PRIOR = re.compile(
     rf"\b(?:{_I} (?:called|rang|phoned|emailed|messaged|wrote|chatted|spoke)|"

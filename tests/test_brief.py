@@ -115,6 +115,32 @@ def test_latest_want_wins_and_identification_is_skipped():
     assert made.timeline[-1].turn == 9 and "supervisor_request" in made.timeline[-1].signs
 
 
+@pytest.mark.parametrize(
+    ("want", "later"),
+    [
+        ("And the refund? It was two hundred dollars.", "Can you call me back instead?"),
+        ("But can't you stop the order before it ships?", "What's going on with my account?"),
+        ("I was thinking like fifty off, which is less than it cost me.", "Okay. Send it where?"),
+        ("Will they fix the line as well or just the pole?", "I was thinking you'd say that."),
+    ],
+)
+def test_wants_asked_as_questions_count_and_asks_about_the_call_do_not(want, later):
+    """A want may be a question about the outcome or a proposal; a later ask about the call
+    itself (a call back, where to send something) is not the want."""
+    c = call(
+        "asks",
+        ("agent", "Billing, how can I help?"),
+        ("customer", "My order was charged twice and the line has been dead since Monday."),
+        ("agent", "I can't do anything about that, it's our policy."),
+        ("customer", want),
+        ("agent", "I'm not able to, sorry."),
+        ("customer", later),
+        ("agent", "Okay."),
+        ("customer", "Get me your supervisor."),
+    )
+    assert [i.turn for i in brief(c).desired_outcome] == [3]
+
+
 def test_personal_data_never_reaches_the_brief():
     c = call(
         "pii",
