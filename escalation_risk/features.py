@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import collections
 import math
+import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -202,6 +203,7 @@ def _words(norms: Sequence[str]) -> list[tuple[int, str]]:
     return out
 
 
+_ODD_NORM = re.compile(r"[:\s]")  # norms whose word is not the norm itself (see _word_of)
 _CACHE_LIMIT = 200_000
 _WORD_OF: dict[str, str] = {}  # norm -> feature word ("" for punctuation); norms recur a lot
 
@@ -230,6 +232,10 @@ def locate(analyzed: AnalyzedCall, feature: str) -> tuple[int, int, int] | None:
             if index != last_customer:
                 continue
         elif _ROLE_TAG[turn.role] != tag[:1] or (tag.endswith("E") and index < late_from):
+            continue
+        # A token's word is its norm unless the norm holds ':' or whitespace: a turn without the
+        # first word among its norms, and without such a norm, cannot hold the feature.
+        if parts[0] not in norms and not _ODD_NORM.search("".join(norms)):
             continue
         words = _words(norms)
         for k in range(len(words) - len(parts) + 1):

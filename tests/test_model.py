@@ -80,3 +80,24 @@ def test_other_wording_evidence_quotes_where_the_words_were_said(small_model):
                         assert word in ev["quote"].lower()
                     checked += 1
     assert checked > 10
+
+
+def test_locate_finds_words_whose_norm_is_not_the_word():
+    """locate() skips turns without the first word among their norms, except where a norm's
+    word differs from it (a ':' is dropped): a url's word must still be found."""
+    from helpers import call
+
+    from escalation_risk.features import locate
+    from escalation_risk.signals import SignalMatcher
+
+    c = call(
+        "url",
+        ("customer", "hello there, the page fails"),
+        ("agent", "which page?"),
+        ("customer", "the page http://x.com fails"),
+    )
+    analyzed = SignalMatcher().analyze(c)
+    assert locate(analyzed, "c:http//x.com") == (2, 2, 2)
+    assert locate(analyzed, "c:http//x.com_fails") == (2, 2, 3)
+    assert locate(analyzed, "c:page_fails") == (0, 4, 5)
+    assert locate(analyzed, "a:page_fails") is None
