@@ -286,15 +286,16 @@ class PatternIndex:
             candidates.update(self._paired[pair])
         if speaker is not None:
             candidates &= self._speaker.get(speaker, set())
-        positions: dict[str, list[int]] = {}
-        for i, word in enumerate(norms):
-            positions.setdefault(word, []).append(i)
+        positions: dict[str, list[int]] = {}  # where each word stands, built when first needed
         best: dict[tuple[str, int], int] = {}
         for number in candidates:
             for words in self._required[number]:  # a loop, not any(): this runs a million times
                 if words.isdisjoint(vocabulary):
                     break
             else:
+                if not positions:
+                    for i, word in enumerate(norms):
+                        positions.setdefault(word, []).append(i)
                 self._try(number, norms, vocabulary, positions, best)
         ordered = sorted(best, key=lambda ks: (ks[1], self._order[ks[0]]))
         return [(key, start, best[(key, start)]) for key, start in ordered]
