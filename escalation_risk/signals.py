@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 from dataclasses import asdict, dataclass
 from functools import cache
 from typing import Any
@@ -64,14 +65,14 @@ class SignalMatcher:
         tokens: list[tuple[str, ...]] = []
         offsets: list[tuple[tuple[int, int], ...]] = []
         masked: list[list[MaskedRange]] = []
+        known = _NORMS.get
         for turn, doc in zip(call.turns, tokenizer.pipe(t.text for t in call.turns), strict=True):
             # Arrays, not Token objects: this loop runs for every turn of every call scored.
-            array = doc.to_array(_ATTRS).tolist() if len(doc) else []
-            spans = tuple((start, start + length) for _, start, length in array)
+            hashes, starts, lengths = doc.to_array(_ATTRS).T.tolist() if len(doc) else ([],) * 3
+            spans = tuple(zip(starts, map(operator.add, starts, lengths), strict=True))
             masked.append(masked_ranges(turn.text))
-            tokens.append(
-                _digits_as_num([_norm(strings, h) for h, _, _ in array], spans, masked[-1])
-            )
+            norms = [known(h) or _norm(strings, h) for h in hashes]
+            tokens.append(_digits_as_num(norms, spans, masked[-1]))
             offsets.append(spans)
         evidence: list[Evidence] = []
         for index, turn in enumerate(call.turns):
@@ -101,7 +102,7 @@ class SignalMatcher:
         )
 
 
-_ATTRS = ["NORM", "IDX", "LENGTH"]
+_ATTRS: list[int | str] = ["NORM", "IDX", "LENGTH"]
 _NORMS: dict[int, str] = {}
 
 
