@@ -195,12 +195,17 @@ def _words(norms: Sequence[str]) -> list[tuple[int, str]]:
     for i, n in enumerate(norms):
         word = _WORD_OF.get(n)
         if word is None:
-            if len(_WORD_OF) > _CACHE_LIMIT:  # odd tokens (ids, typos) must not grow it forever
-                _WORD_OF.clear()
-            word = _WORD_OF[n] = _word_of(n)
+            word = _cached_word(n)
         if word:
             out.append((i, word))
     return out
+
+
+def _cached_word(norm: str) -> str:
+    if len(_WORD_OF) > _CACHE_LIMIT:  # odd tokens (ids, typos) must not grow it forever
+        _WORD_OF.clear()
+    word = _WORD_OF[norm] = _word_of(norm)
+    return word
 
 
 _ODD_NORM = re.compile(r"[:\s]")  # norms whose word is not the norm itself (see _word_of)
@@ -216,7 +221,8 @@ def _word_of(norm: str) -> str:
 
 def _grams(norms: Sequence[str]) -> list[str]:
     """Unigrams and bigrams of word tokens, as ``a_b``."""
-    toks = [w for _, w in _words(norms)]
+    known = _WORD_OF.get
+    toks = [w for n in norms if (w := known(n)) or (w is None and (w := _cached_word(n)))]
     return toks + [f"{a}_{b}" for a, b in zip(toks, toks[1:], strict=False)]
 
 
