@@ -9,9 +9,10 @@ call, and ``cZ:`` the customer's final turn, so late words weigh differently fro
 from __future__ import annotations
 
 import collections
+import itertools
 import math
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -72,31 +73,24 @@ class CallFeatures(TransformerMixin, BaseEstimator):
 
     def transform(self, X: Iterable[Transcript | AnalyzedCall]) -> pd.DataFrame:
         words: list[str] = []  # joined call by call: training holds every call's words
-        frame = self._table(X, lambda grams: words.append(" ".join(grams)))
+        frame = self.table(X, lambda call: words.append(" ".join(call_grams(call))))
         frame["words"] = words
         return frame
 
-    def transform_parts(
-        self, X: Iterable[Transcript | AnalyzedCall]
-    ) -> tuple[list[list[str]], pd.DataFrame]:
-        """Each call's word features as a list, and the table of :meth:`transform` with its
-        ``words`` left empty: scoring counts the lists itself (see :func:`tfidf_rows`) instead
-        of joining thousands of words per call for the vectorizer to split again."""
-        grams: list[list[str]] = []
-        return grams, self._table(X, grams.append)
-
-    def _table(
-        self, X: Iterable[Transcript | AnalyzedCall], take: Callable[[list[str]], None]
+    def table(
+        self, X: Iterable[Transcript | AnalyzedCall], take: Callable[[AnalyzedCall], None]
     ) -> pd.DataFrame:
-        """The signal and structure columns, ``words`` empty; each call's word features go to
-        ``take`` as they are made."""
+        """The table of :meth:`transform` with its ``words`` left empty; each analysed call is
+        handed to ``take`` on the way. Scoring counts the word columns itself (see
+        :func:`word_columns`) instead of joining thousands of words per call for the vectorizer
+        to split again."""
         matcher = None
         rows = []
         for item in X:
             if isinstance(item, Transcript):
                 matcher = matcher or self.matcher()
                 item = matcher.analyze(item)
-            take(call_grams(item))
+            take(item)
             rows.append(call_numbers(item))
         frame = pd.DataFrame(rows, columns=[*SIGNAL_COLUMNS, *STRUCTURE_COLUMNS])
         frame.insert(0, "words", "")
@@ -110,19 +104,44 @@ def call_grams(analyzed: AnalyzedCall) -> list[str]:
     """One call's word features: each turn's words and word pairs, tagged by who said them,
     again as late (``cE:``, ``aE:``) in the last third, and as ``cZ:`` in the customer's last
     turn."""
+    words: list[str] = []
+    for tags, grams in _tagged_turns(analyzed):
+        for tag in tags:
+            words += [f"{tag}:{g}" for g in grams]
+    return words
+
+
+def word_columns(analyzed: AnalyzedCall, terms: Mapping[str, Mapping[str, int]]) -> list[int]:
+    """The vectorizer column of each of :func:`call_grams`, -1 where it has none, looked up by
+    tag and word (``terms``: :func:`terms_by_tag`) without making the tagged strings."""
+    columns: list[int] = []
+    for tags, grams in _tagged_turns(analyzed):
+        for tag in tags:
+            columns += map(terms.get(tag, _NO_TERMS).get, grams, itertools.repeat(-1))
+    return columns
+
+
+def terms_by_tag(vocabulary: Mapping[str, int]) -> dict[str, dict[str, int]]:
+    """A vectorizer's ``tag:words`` vocabulary as {tag: {words: column}}."""
+    out: dict[str, dict[str, int]] = {}
+    for term, column in vocabulary.items():
+        tag, _, gram = term.partition(":")
+        out.setdefault(tag, {})[gram] = column
+    return out
+
+
+_NO_TERMS: dict[str, int] = {}
+
+
+def _tagged_turns(analyzed: AnalyzedCall) -> Iterator[tuple[tuple[str, ...], list[str]]]:
+    """Per turn, its tags (speaker; late; the customer's last turn) and its words and pairs."""
     turns = analyzed.call.turns
     late_from = math.floor(len(turns) * LATE_FRACTION)
     last_customer = _last_customer(analyzed)
-    words: list[str] = []
     for i, (turn, norms) in enumerate(zip(turns, analyzed.tokens, strict=True)):
         tag = _ROLE_TAG[turn.role]
-        grams = _grams(norms)
-        words += [f"{tag}:{g}" for g in grams]
-        if i >= late_from:
-            words += [f"{tag}E:{g}" for g in grams]
-        if i == last_customer:
-            words += [f"cZ:{g}" for g in grams]
-    return words
+        tags = (tag, f"{tag}E") if i >= late_from else (tag,)
+        yield (*tags, "cZ") if i == last_customer else tags, _grams(norms)
 
 
 def call_numbers(analyzed: AnalyzedCall) -> dict[str, float]:
@@ -147,29 +166,25 @@ def _last_customer(analyzed: AnalyzedCall) -> int:
     return max((i for i, t in enumerate(turns) if t.role == "customer"), default=-1)
 
 
-def tfidf_rows(vectorizer: TfidfVectorizer, docs: Sequence[Sequence[str]]) -> sparse.csr_matrix:
-    """``vectorizer.transform`` of documents already split into terms, to the last bit.
-
-    The same counts in the same (sorted) order, then the vectorizer's own steps: log, idf,
-    norm. Terms hold no whitespace (see :func:`_word_of`), so splitting them would find them.
-    """
-    vocabulary = vectorizer.vocabulary_
+def tfidf_rows(vectorizer: TfidfVectorizer, docs: Sequence[Sequence[int]]) -> sparse.csr_matrix:
+    """``vectorizer.transform`` of documents given as column numbers (-1: not a term; see
+    :func:`word_columns`), to the last bit: the same counts in the same (sorted) order, then
+    the vectorizer's own steps: log, idf, norm."""
     rows: list[int] = []
     columns: list[int] = []
     counts: list[int] = []
-    for row, terms in enumerate(docs):
-        counted = collections.Counter(terms)
-        columns += [vocabulary.get(t, -1) for t in counted]
+    for row, doc in enumerate(docs):
+        counted = collections.Counter(doc)
+        counted.pop(-1, None)
+        columns += counted.keys()
         counts += counted.values()
         rows += [row] * len(counted)
-    column = np.asarray(columns, dtype=np.int64)
-    known = column >= 0
     matrix = sparse.csr_matrix(
         (
-            np.asarray(counts, dtype=np.float64)[known],
-            (np.asarray(rows, dtype=np.int64)[known], column[known]),
+            np.asarray(counts, dtype=np.float64),
+            (np.asarray(rows, dtype=np.int64), np.asarray(columns, dtype=np.int64)),
         ),
-        shape=(len(docs), len(vocabulary)),
+        shape=(len(docs), len(vectorizer.vocabulary_)),
     )
     matrix.sort_indices()
     if vectorizer.sublinear_tf:

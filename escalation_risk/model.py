@@ -18,7 +18,7 @@ from scipy.special import expit
 from sklearn.pipeline import Pipeline
 
 from .errors import ModelFileError
-from .features import CallFeatures, locate, tfidf_rows
+from .features import CallFeatures, locate, terms_by_tag, tfidf_rows, word_columns
 from .metrics import BAND_PRECISION, band_of, band_thresholds, shift_to_prior
 from .redact import redact_range
 from .signals import AnalyzedCall, Evidence
@@ -148,12 +148,18 @@ class EscalationModel:
 
     def _matrix(self, calls: Sequence[AnalyzedCall]) -> sparse.csr_matrix:
         """The model's input rows: what ``columns.transform(features.transform(calls))`` gives,
-        with the word columns counted from lists (:func:`tfidf_rows`)."""
-        grams, frame = self.features.transform_parts(calls)
+        with the word columns counted from column numbers (:func:`word_columns`)."""
         columns = self.pipeline.named_steps["columns"]
+        vectorizer = columns.named_transformers_["words"]
+        if not hasattr(self, "_terms"):
+            self._terms = terms_by_tag(vectorizer.vocabulary_)
+        found: list[list[int]] = []
+        frame = self.features.table(
+            calls, lambda call: found.append(word_columns(call, self._terms))
+        )
         words = columns.output_indices_["words"]
         rest = sparse.csr_matrix(columns.transform(frame))  # word columns empty here
-        tfidf = tfidf_rows(columns.named_transformers_["words"], grams)
+        tfidf = tfidf_rows(vectorizer, found)
         if words.start != 0 or words.stop != tfidf.shape[1]:
             raise ModelFileError("the model's word columns are not its first columns")
         return sparse.hstack([tfidf, rest[:, words.stop :]], format="csr")
