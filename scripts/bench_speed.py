@@ -156,13 +156,23 @@ def child(mode: str, data: Path, n: int) -> None:
         calls = list(calls)
         y = np.array([bool(c.label) for c in calls])
         pipeline = build_pipeline(seed=0)
+        began = time.perf_counter()
         features = pipeline.named_steps["features"].fit(calls)
         matcher = features.matcher()
         frame = features.transform(matcher.analyze(c) for c in calls)
+        featurized = time.perf_counter()
         rest = pipeline[1:].set_params(
             classifier__estimator__C=300.0, classifier__cv=_calibration_folds(y)
         )
-        rest.fit(weight_signals(frame, 0.1), y)
+        matrix = rest.named_steps["columns"].fit_transform(weight_signals(frame, 0.1))
+        vectorized = time.perf_counter()
+        rest.named_steps["classifier"].fit(matrix, y)
+        done = time.perf_counter()
+        (data / "fit-phases.txt").write_text(  # printed by --fit-only: where the time goes
+            f"featurize {featurized - began:.0f} s, TF-IDF and columns "
+            f"{vectorized - featurized:.0f} s, calibrated LR {done - vectorized:.0f} s "
+            f"({matrix.nnz:,} nonzeros)"
+        )
 
 
 def _train_row(what: str, n: int, seconds: float, mb: float) -> str:
@@ -232,7 +242,9 @@ def main() -> None:
             generate(Path(tmp), args.fit_only, "fixed", seed=args.fit_only)
             command = [PYTHON, __file__, "--child", "fit", tmp, str(args.fit_only)]
             seconds, _, mb = measure(command)
+            split = (Path(tmp) / "fit-phases.txt").read_text()
         print(_train_row("fit only (no CV)", args.fit_only, seconds, mb))
+        print(split)
         return
     if args.child:
         child(args.child[0], Path(args.child[1]), int(args.child[2]))
