@@ -206,17 +206,16 @@ def weight_signals(frame: pd.DataFrame, weight: float) -> pd.DataFrame:
 
 def _words(norms: Sequence[str]) -> list[tuple[int, str]]:
     """(token index, word) for the tokens that count as words (punctuation dropped)."""
-    out = []
-    for i, n in enumerate(norms):
-        word = _WORD_OF.get(n)
-        if word is None:
-            word = _cached_word(n)
-        if word:
-            out.append((i, word))
-    return out
+    known = _WORD_OF.get
+    return [
+        (i, w)
+        for i, n in enumerate(norms)
+        if (w := known(n)) or (w is None and (w := _cached_word(n)))
+    ]
 
 
 def _cached_word(norm: str) -> str:
+    """The word of a norm not yet in the cache, remembered (punctuation's word is "")."""
     if len(_WORD_OF) > _CACHE_LIMIT:  # odd tokens (ids, typos) must not grow it forever
         _WORD_OF.clear()
     word = _WORD_OF[norm] = _word_of(norm)
