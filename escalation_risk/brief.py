@@ -61,7 +61,8 @@ _WANT = re.compile(
     r"is there (?:any|no|some|nothing|anyone|someone|somebody)|what about|"
     r"(?<!cant )(?<!can't )(?<!won't )give me|please tell me|"
     r"(?:is|would) it (?:be )?possible|(?:wonder(?:ed|ing)?|hoping) (?:if|whether)|"
-    r"can (?:that|it|this|they) be|(?:can|could) (?:someone|somebody|anyone|anybody)|"
+    r"can (?:that|it|this|they|(?:the|my|that|this) \w+) be|"
+    r"(?:can|could) (?:someone|somebody|anyone|anybody)|"
     r"take (?:it|that|them) off|knock (?:it )?off|(?:money|percent|fees?|charges?) back|"
     r"(?:want|get|give|need|have|put) (?:it|them|that) back|"
     r"(?:i'm|i am|we're) not (?:paying|going to pay)|i won'?t pay|"
@@ -79,13 +80,15 @@ _WANT = re.compile(
     r"|(?:^|[.!?,]\s+)(?:please |just |so |then |ok(?:ay)?,? |at least )*(?:" + _VERBS + r")\b",
     re.IGNORECASE,
 )
-_WHETHER = re.compile(r"(?:^|[.!?,]\s+|\b(?:or|and) )do\s+$", re.IGNORECASE)
+_WHETHER = re.compile(r"(?:^|[.!?,]\s+|\b(?:or|and|so|then) )do\s+$", re.IGNORECASE)
 # Asks with nothing in them to quote ("I need help", "I'm asking you to do something").
 _VAGUE = re.compile(
     r"\b(?:need (?:some )?help|(?:do|try) (?:something|anything)|"
     # asks about the call itself, not the problem: a call back, where to send, what is going on
     r"(?:can|could|would) you (?:just )?(?:call|ring|phone) (?:me|us) back|send (?:it|them) where|"
-    r"what'?s (?:going on|happening))\b",
+    r"what'?s (?:going on|happening)|"
+    # wanting to know is asking for information, not for a resolution
+    r"(?:like|want|wanted|need) to (?:know|understand|find out|ask))\b",
     re.IGNORECASE,
 )
 # Earlier contacts: said by either side.
@@ -338,8 +341,9 @@ def _answers_id(call: Transcript, i: int) -> bool:
 def _want_turn(
     call: Transcript, by_turn: dict[int, list[Evidence]], ask: int, problem: set[int]
 ) -> list[int]:
-    """The customer's latest want up to the escalation (the escalation ask itself only when
-    it says more than 'get me a supervisor'), else the first want after it."""
+    """The customer's latest want before the escalation (a turn whose only ask is a supervisor,
+    complaint or churn phrase does not count), else the escalation turn when it says more than
+    'get me a supervisor', else the first want after it; the bare ask when nothing else asks."""
 
     def wants(i: int) -> bool:
         text = call.turns[i].text
@@ -352,25 +356,32 @@ def _want_turn(
             )
         )
 
-    def escalates(i: int) -> bool:
-        return any(e.family in ASKS for e in by_turn.get(i, ()))
+    def bare_ask(i: int) -> bool:
+        """A turn that asks for nothing besides a supervisor, complaint or churn phrase."""
+        evidence = [e for e in by_turn.get(i, ()) if e.family in ASKS]
+        return bool(evidence) and not _WANT.search(_without(call.turns[i].text, evidence))
 
     customer = _customer_turns(call)
-    before = [i for i in customer if i < ask and wants(i) and not escalates(i)]
+    at_ask = [i for i in customer if i == ask]
+    ask_evidence = by_turn.get(ask, [])
+    before = [i for i in customer if i < ask and wants(i) and not bare_ask(i)]
     if before:
         return [before[-1]]
-    at_ask = [i for i in customer if i == ask]
-    after = [i for i in customer if i > ask and wants(i) and not escalates(i)]
-    if at_ask and _says_more_than_ask(call.turns[ask].text, by_turn.get(ask, [])):
+    after = [i for i in customer if i > ask and wants(i) and not bare_ask(i)]
+    if at_ask and _says_more_than_ask(call.turns[ask].text, ask_evidence):
         return at_ask
-    return after[:1] or [i for i in customer if i in problem and wants(i)][:1]
+    return after[:1] or [i for i in customer if i in problem and wants(i)][:1] or at_ask
+
+
+def _without(text: str, evidence: list[Evidence]) -> str:
+    for e in sorted(evidence, key=lambda e: -e.start):
+        text = text[: e.start] + " " + text[e.end :]
+    return text
 
 
 def _says_more_than_ask(text: str, evidence: list[Evidence]) -> bool:
     """Whether a turn says more than its escalation phrase(s): a want, or ten words besides."""
-    rest = text
-    for e in sorted(evidence, key=lambda e: -e.start):
-        rest = rest[: e.start] + " " + rest[e.end :]
+    rest = _without(text, evidence)
     return bool(_WANT.search(rest)) or len(rest.split()) >= 10
 
 

@@ -122,6 +122,8 @@ def test_latest_want_wins_and_identification_is_skipped():
         ("But can't you stop the order before it ships?", "What's going on with my account?"),
         ("I was thinking like fifty off, which is less than it cost me.", "Okay. Send it where?"),
         ("Will they fix the line as well or just the pole?", "I was thinking you'd say that."),
+        ("So can the fee be waived?", "I'd like to know who set this up."),
+        ("I want to cancel this and get my money back.", "So do I need to ring them myself?"),
     ],
 )
 def test_wants_asked_as_questions_count_and_asks_about_the_call_do_not(want, later):
@@ -137,6 +139,17 @@ def test_wants_asked_as_questions_count_and_asks_about_the_call_do_not(want, lat
         ("customer", later),
         ("agent", "Okay."),
         ("customer", "Get me your supervisor."),
+    )
+    assert [i.turn for i in brief(c).desired_outcome] == [3]
+
+
+def test_a_bare_escalation_ask_is_the_want_when_nothing_else_asks():
+    c = call(
+        "bare",
+        ("agent", "Returns, how can I help?"),
+        ("customer", "I was charged for a box that burned down with my house in March."),
+        ("agent", "I can't waive that here."),
+        ("customer", "Understood. Is there a supervisor who can make that call?"),
     )
     assert [i.turn for i in brief(c).desired_outcome] == [3]
 
