@@ -374,6 +374,7 @@ def _want_turn(
 
 
 def _without(text: str, evidence: list[Evidence]) -> str:
+    """``text`` with the evidence's spans blanked out."""
     for e in sorted(evidence, key=lambda e: -e.start):
         text = text[: e.start] + " " + text[e.end :]
     return text
