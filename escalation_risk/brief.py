@@ -304,6 +304,11 @@ def _problem_turns(call: Transcript, ask: int) -> list[int]:
     comes before the escalation ``ask``."""
     customer = _customer_turns(call)
     found = [i for i in customer if _states_problem(call, i)]
+    # The customer's answer to the agent's opening ("how can I help?") is the story when it is
+    # long, whatever its words ("I withdrew four hundred dollars and no cash came").
+    opening = next((i for i in customer if i <= 2 and _says_more(call, i)), None)
+    if opening is not None and (not found or opening < found[0]):
+        found = [opening, *found]
     if not found:
         return [i for i in customer if len(call.turns[i].text.split()) >= 12][:1]
     first = found[0]

@@ -143,6 +143,21 @@ def test_wants_asked_as_questions_count_and_asks_about_the_call_do_not(want, lat
     assert [i.turn for i in brief(c).desired_outcome] == [3]
 
 
+def test_a_long_answer_to_the_opening_is_the_problem_whatever_its_words():
+    c = call(
+        "opening",
+        ("agent", "Customer service, how can I help?"),
+        (
+            "customer",
+            "I withdrew four hundred dollars from the machine at the gas station "
+            "yesterday and no cash came out at all.",
+        ),
+        ("agent", "Let me look at that for you."),
+        ("customer", "The money is still gone from my account this morning."),
+    )
+    assert brief(c).problem[0].turn == 1
+
+
 def test_a_bare_escalation_ask_is_the_want_when_nothing_else_asks():
     c = call(
         "bare",
