@@ -139,10 +139,13 @@ def match_norms(
 
     ``role`` None disables the speaker filter (the spaCy component on a bare Doc).
     """
+    found = index.find(norms, role)  # the speaker's patterns only
+    if not found:  # most turns: nothing to resolve
+        return []
     hits: list[tuple[Any, int, int]] = []
     blocked_spans: dict[str, list[tuple[int, int]]] = {}
     blocked_turn: set[str] = set()
-    for key, start, end in index.find(norms, role):  # the speaker's patterns only
+    for key, start, end in found:
         entry = index.lexicon.entry(key)
         while end - start > 1 and not any(ch.isalnum() for ch in norms[end - 1]):
             end -= 1  # a pattern may end on "," or "?"; the quote should not
