@@ -246,7 +246,7 @@ def locate(analyzed: AnalyzedCall, feature: str) -> tuple[int, int, int] | None:
     parts = gram.split("_")
     turns = analyzed.call.turns
     late_from = math.floor(len(turns) * LATE_FRACTION)
-    last_customer = max((i for i, t in enumerate(turns) if t.role == "customer"), default=-1)
+    last_customer = _last_customer(analyzed)
     for index, (turn, norms) in enumerate(zip(turns, analyzed.tokens, strict=True)):
         if tag == "cZ":
             if index != last_customer:
