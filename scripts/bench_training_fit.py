@@ -44,8 +44,7 @@ def main() -> None:
     y = np.array([int(bool(c.label)) for c in calls])
     pipeline = build_pipeline(seed=0)
     features = pipeline.named_steps["features"].fit(calls)
-    matcher = features.matcher()
-    frame = features.transform(matcher.analyze(c) for c in calls)
+    frame = features.transform(calls)  # analyses each call as it goes
     columns = pipeline.named_steps["columns"]
     x = columns.fit_transform(weight_signals(frame, SIGNAL_WEIGHT)).tocsr()
     print(f"{x.shape[0]:,} calls, {x.shape[1]:,} columns, {x.nnz:,} nonzeros\n")
