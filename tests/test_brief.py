@@ -228,9 +228,9 @@ def test_hand_labels_name_customer_turns_and_no_call_twice(corpus):
     call is labelled in two sets (a set for judging must hold calls no other set tuned on)."""
     document = json.loads((ROOT / "tests" / "fixtures" / "brief_gold.json").read_text())
     sets = [k for k, v in document.items() if isinstance(v, list)]
-    assert sets == ["calls", "held_out", "test", "test2", "test3", "test4"]
+    assert sets == ["calls", "held_out", "test", "test2", "test3", "test4", "test5"]
     ids = [row["call_id"] for name in sets for row in document[name]]
-    assert len(ids) == len(set(ids)) == 160
+    assert len(ids) == len(set(ids)) == 171
     for name in sets:
         for row in document[name]:
             turns = corpus[row["call_id"]].turns
