@@ -52,11 +52,12 @@ _TOPIC = re.compile(r"\b(?:calling|ringing|phoning) (?:about|because|regarding)\
 # A customer asking for a resolution: a request form, or a sentence that starts with a verb.
 _VERBS = (
     r"send|refund|waive|extend|reverse|credit|fix|block|stop|cancel|take|put|open|call|check|"
-    r"find|move|bring|split|lower|approve|replace|return|sort|remove|look (?:at|for|into)"
+    r"find|move|bring|split|lower|approve|replace|return|sort|remove|look (?:at|for|into)|set up"
 )
 _WANT = re.compile(
     rf"\b(?:{_I} (?:just |really |only )?(?:want|need|would like|'d like)|{_I}'d like|"
-    r"i'm asking (?:for|you)|(?:can|could|would|will) you|"
+    r"i'm asking (?:for|you|how|whether|that)|(?:can|could|would|will) you|"
+    r"(?:something|anything) (?:you|they) (?:can|could) |"  # "something you could waive?"
     r"(?:can|could|may) i (?:get|have|send|email|give|pay|bring|just)|"
     r"is there (?:any|no|some|nothing|anyone|someone|somebody)|what about|"
     r"(?<!cant )(?<!can't )(?<!won't )give me|please tell me|"
@@ -87,6 +88,8 @@ _VAGUE = re.compile(
     # asks about the call itself, not the problem: a call back, where to send, what is going on
     r"(?:can|could|would) you (?:just )?(?:call|ring|phone) (?:me|us) back|send (?:it|them) where|"
     r"what'?s (?:going on|happening)|"
+    # the customer's own plans: "I need to be there"
+    r"need to be (?:there|here|home|back|at|in|on)|"
     # wanting to know is asking for information, not for a resolution
     r"(?:like|want|wanted|need) to (?:know|understand|find out|ask))\b",
     re.IGNORECASE,

@@ -124,11 +124,15 @@ def test_latest_want_wins_and_identification_is_skipped():
         ("Will they fix the line as well or just the pole?", "I was thinking you'd say that."),
         ("So can the fee be waived?", "I'd like to know who set this up."),
         ("I want to cancel this and get my money back.", "So do I need to ring them myself?"),
+        ("Is the change fee something you could waive?", "I need to be there by Friday."),
+        ("I'm asking how this gets investigated.", "Okay. Send it where?"),
+        ("So set up a payment plan. A dollar a month.", "We need to be home by six."),
     ],
 )
 def test_wants_asked_as_questions_count_and_asks_about_the_call_do_not(want, later):
-    """A want may be a question about the outcome or a proposal; a later ask about the call
-    itself (a call back, where to send something) is not the want."""
+    """A want may be a question about the outcome, a proposal or a bare instruction; a later
+    ask about the call itself (a call back, where to send something) or the customer's own
+    plans ("I need to be there") is not the want."""
     c = call(
         "asks",
         ("agent", "Billing, how can I help?"),
