@@ -28,7 +28,7 @@ from .persistence import load_model, save_model
 from .readers import Format
 from .scoring import BatchReport, apply_review_budget, score_batches
 from .signals import find_signals
-from .training import train
+from .training import SGD_FROM, Solver, train
 
 app = typer.Typer(
     help="Find the warning signs that a call is heading for escalation, score and explain it.",
@@ -171,6 +171,13 @@ def train_cli(
         float | None, typer.Option("--C", help="Fix the regularisation (default: tuned).")
     ] = None,
     on_error: Annotated[OnError, typer.Option(help="fail on bad calls, or skip them.")] = "fail",
+    solver: Annotated[
+        Solver,
+        typer.Option(
+            help="Logistic regression solver: liblinear (exact), sgd (time linear in calls), "
+            f"auto (sgd from {SGD_FROM:,} calls on)."
+        ),
+    ] = "auto",
 ) -> None:
     """Train a model on labeled calls, print cross-validated metrics, save it."""
     naming = (call_col, speaker_col, text_col, agent_speaker)
@@ -187,6 +194,7 @@ def train_cli(
         C=c,
         on_error=on_error,
         skipped=skipped,
+        solver=solver,
     )
     save_model(model, output)
     m = model.manifest

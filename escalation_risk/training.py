@@ -7,7 +7,7 @@ import json
 import logging
 import math
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -15,7 +15,7 @@ import sklearn
 import spacy
 from scipy import sparse
 from sklearn.calibration import CalibratedClassifierCV
-from sklearn.linear_model import LogisticRegression
+from sklearn.linear_model import LogisticRegression, SGDClassifier
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 from sklearn.pipeline import Pipeline
@@ -38,15 +38,66 @@ log = logging.getLogger(__name__)
 C_GRID: tuple[float, ...] = (0.3, 1.0, 3.0, 10.0, 30.0, 100.0, 300.0)
 SIGNAL_WEIGHT_GRID: tuple[float, ...] = (0.1, 0.3, 1.0)
 
+Solver = Literal["auto", "liblinear", "sgd"]
+# "auto" fits the logistic regression with averaged SGD from this many training calls on:
+# liblinear's cost a call grows with the calls (about as the square root), SGD's is fixed by its
+# epochs. Below it liblinear stays, so models of up to 20,000 calls are what they always were.
+SGD_FROM = 20_000
+SGD_EPOCHS = 30
+
+
+def solver_for(n_calls: int, solver: Solver = "auto") -> Literal["liblinear", "sgd"]:
+    """The solver ``train`` uses for ``n_calls`` training calls."""
+    if solver == "auto":
+        return "sgd" if n_calls >= SGD_FROM else "liblinear"
+    return solver
+
+
+def logistic_regression(
+    C: float, n_calls: int, seed: int, solver: Literal["liblinear", "sgd"] = "liblinear"
+) -> LogisticRegression | SGDClassifier:
+    """The unfitted L2 logistic regression: liblinear, or averaged SGD for the same objective
+    (C * sum of losses + |w|^2 / 2, i.e. alpha = 1 / (C * n_calls)) in a fixed number of epochs."""
+    if solver == "sgd":
+        return SGDClassifier(
+            loss="log_loss",
+            alpha=1.0 / (C * n_calls),
+            max_iter=SGD_EPOCHS,
+            tol=None,  # always SGD_EPOCHS passes: the cost is linear in the calls
+            learning_rate="adaptive",
+            eta0=0.5,
+            average=True,
+            random_state=seed,
+        )
+    return LogisticRegression(C=C, solver="liblinear", max_iter=5000, random_state=seed)
+
+
+def set_regularisation(model: Pipeline, C: float, y: np.ndarray) -> Pipeline:
+    """Give ``model`` (a pipeline ending in our calibrated classifier) the inverse
+    regularisation C for fitting on the calls labelled ``y``, and its calibration folds."""
+    estimator = model.named_steps["classifier"].estimator
+    if isinstance(estimator, SGDClassifier):
+        model.set_params(classifier__estimator__alpha=1.0 / (C * len(y)))
+    else:
+        model.set_params(classifier__estimator__C=C)
+    return model.set_params(classifier__cv=_calibration_folds(y))
+
 
 def build_pipeline(
-    *, lexicon: Lexicon | None = None, C: float = 10.0, seed: int = 0, min_df: int = 2
+    *,
+    lexicon: Lexicon | None = None,
+    C: float = 10.0,
+    seed: int = 0,
+    min_df: int = 2,
+    solver: Literal["liblinear", "sgd"] = "liblinear",
+    n_calls: int = 1,
 ) -> Pipeline:
-    """The unfitted model: call features, columns, calibrated logistic regression."""
+    """The unfitted model: call features, columns, calibrated logistic regression
+    (for SGD, ``n_calls`` turns C into its alpha; :func:`set_regularisation` resets both)."""
     from .features import lexicon_to_dict
 
     classifier = CalibratedClassifierCV(
-        LogisticRegression(C=C, solver="liblinear", max_iter=5000, random_state=seed),
+        logistic_regression(C, n_calls, seed, solver),
         method="sigmoid",
         cv=5,  # an int: unshuffled stratified folds, deterministic and nothing extra to trust
         ensemble=False,
@@ -73,6 +124,7 @@ def train(
     forecast: bool = False,
     on_error: OnError = "fail",
     skipped: SkipLog | None = None,
+    solver: Solver = "auto",
 ) -> EscalationModel:
     """Train on labeled calls, report ``cv``-fold cross-validated metrics, choose risk bands.
 
@@ -91,6 +143,9 @@ def train(
     forecast: learn early warning: every call is cut by the rule in :mod:`.cutting` (escalated
         calls just before ``escalation_turn``) before features are built.
     on_error: ``fail`` stops at the first bad call; ``skip`` counts it in ``skipped``.
+    solver: how the logistic regression is fitted: ``liblinear`` (exact), ``sgd`` (averaged
+        SGD, a fixed number of passes: time linear in the calls), ``auto`` (SGD from
+        :data:`SGD_FROM` calls on). The same solver serves tuning, the folds and the final fit.
 
     Returns an :class:`EscalationModel` whose manifest holds the metrics and thresholds.
     """
@@ -100,7 +155,8 @@ def train(
     if forecast:
         calls = forecast_cuts(calls, seed=seed)
     groups = _groups(calls, group)
-    pipeline = build_pipeline(lexicon=lexicon, seed=seed)
+    chosen_solver = solver_for(len(calls), solver)
+    pipeline = build_pipeline(lexicon=lexicon, seed=seed, solver=chosen_solver)
     features = pipeline.named_steps["features"].fit(calls)
     matcher = features.matcher()
     frame = features.transform(matcher.analyze(c) for c in calls)
@@ -116,9 +172,7 @@ def train(
     for train_idx, test_idx in splitter.split(frame, y, groups):
         part, held = frame.iloc[train_idx], frame.iloc[test_idx]
         fold_c, fold_w = tune(rest, part, y[train_idx], seed, C=C, signal_weight=signal_weight)
-        fold_model = sklearn.clone(rest).set_params(
-            classifier__estimator__C=fold_c, classifier__cv=_calibration_folds(y[train_idx])
-        )
+        fold_model = set_regularisation(sklearn.clone(rest), fold_c, y[train_idx])
         fold_model.fit(weight_signals(part, fold_w), y[train_idx])
         oof[test_idx] = fold_model.predict_proba(weight_signals(held, fold_w))[:, 1]
         if forecast:
@@ -145,7 +199,7 @@ def train(
 
     chosen_c, chosen_w = tune(rest, frame, y, seed, C=C, signal_weight=signal_weight)
     features.set_params(signal_weight=chosen_w)
-    rest.set_params(classifier__estimator__C=chosen_c, classifier__cv=_calibration_folds(y))
+    set_regularisation(rest, chosen_c, y)
     rest.fit(weight_signals(frame, chosen_w), y)
     # TfidfVectorizer keeps every pruned rare term in stop_words_: names and stray numbers
     # would ride along in the model file. scikit-learn documents that it can be deleted.
@@ -181,6 +235,7 @@ def train(
         "params": {
             "C": chosen_c,
             "signal_weight": chosen_w,
+            "solver": chosen_solver,
             "tuned": [n for n, v in (("C", C), ("signal_weight", signal_weight)) if v is None],
             "seed": seed,
         },
@@ -214,6 +269,10 @@ def tune(
         prepared.append(
             (tr, te, columns.transform(frame.iloc[tr]), columns.transform(frame.iloc[te]), signals)
         )
+    estimator = model.named_steps["classifier"].estimator
+    solver: Literal["liblinear", "sgd"] = (
+        "sgd" if isinstance(estimator, SGDClassifier) else "liblinear"
+    )
     best, best_auc = (c_grid[0], w_grid[0]), -1.0
     for w in w_grid:
         for c in c_grid:
@@ -221,7 +280,7 @@ def tune(
             for tr, te, x_tr, x_te, signals in prepared:
                 scale = np.ones(x_tr.shape[1])
                 scale[signals] = w
-                lr = LogisticRegression(C=c, solver="liblinear", max_iter=5000, random_state=seed)
+                lr = logistic_regression(c, len(tr), seed, solver)
                 lr.fit(sparse.csr_matrix(x_tr).multiply(scale).tocsr(), y[tr])
                 scores = lr.decision_function(sparse.csr_matrix(x_te).multiply(scale).tocsr())
                 aucs.append(roc_auc_score(y[te], scores))

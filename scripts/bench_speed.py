@@ -151,25 +151,24 @@ def child(mode: str, data: Path, n: int) -> None:
         import numpy as np
 
         from escalation_risk.features import weight_signals
-        from escalation_risk.training import _calibration_folds, build_pipeline
+        from escalation_risk.training import build_pipeline, set_regularisation, solver_for
 
         calls = list(calls)
         y = np.array([bool(c.label) for c in calls])
-        pipeline = build_pipeline(seed=0)
+        solver = solver_for(len(calls))  # as train chooses it
+        pipeline = build_pipeline(seed=0, solver=solver)
         began = time.perf_counter()
         features = pipeline.named_steps["features"].fit(calls)
         frame = features.transform(calls)  # analyses each call as it goes
         featurized = time.perf_counter()
-        rest = pipeline[1:].set_params(
-            classifier__estimator__C=300.0, classifier__cv=_calibration_folds(y)
-        )
+        rest = set_regularisation(pipeline[1:], 300.0, y)
         matrix = rest.named_steps["columns"].fit_transform(weight_signals(frame, 0.1))
         vectorized = time.perf_counter()
         rest.named_steps["classifier"].fit(matrix, y)
         done = time.perf_counter()
         (data / "fit-phases.txt").write_text(  # printed by --fit-only: where the time goes
             f"featurize {featurized - began:.0f} s, TF-IDF and columns "
-            f"{vectorized - featurized:.0f} s, calibrated LR {done - vectorized:.0f} s "
+            f"{vectorized - featurized:.0f} s, calibrated LR ({solver}) {done - vectorized:.0f} s "
             f"({matrix.nnz:,} nonzeros)"
         )
 

@@ -51,10 +51,56 @@ def test_c_and_signal_weight_are_tuned_inside_the_training_data_when_not_given()
     assert fixed.manifest["params"] | {"tuned": None} == {
         "C": 3.0,
         "signal_weight": 0.3,
+        "solver": "liblinear",
         "tuned": None,
         "seed": 0,
     }
     assert fixed.manifest["params"]["tuned"] == []
+
+
+WEEKS_1_2 = [CORPUS / "calls-w1.jsonl", CORPUS / "calls-w2.jsonl"]
+
+
+@pytest.fixture(scope="module")
+def sgd_model():
+    return train(WEEKS_1_2, C=10.0, cv=3, solver="sgd")
+
+
+def test_sgd_solves_the_same_regularised_problem_as_liblinear(small_model, sgd_model):
+    """Same C, same calls: averaged SGD's alpha = 1 / (C * calls) must land near liblinear's
+    weights (a wrong scale of alpha shrinks or blows up the weights), and rank week 3 alike."""
+    from scipy.stats import spearmanr
+
+    exact, sgd = small_model._linear_parts()[0], sgd_model._linear_parts()[0]
+    assert sgd_model.manifest["params"]["solver"] == "sgd"
+    assert small_model.manifest["params"]["solver"] == "liblinear"
+    assert 0.75 < np.linalg.norm(sgd) / np.linalg.norm(exact) < 1.33
+    assert exact @ sgd / np.linalg.norm(exact) / np.linalg.norm(sgd) > 0.9
+    week3 = CORPUS / "calls-w3.jsonl"
+    assert spearmanr(score(week3, small_model)["risk"], score(week3, sgd_model)["risk"])[0] > 0.95
+
+
+def test_sgd_model_generalises_and_round_trips_through_the_model_file(sgd_model, tmp_path):
+    from sklearn.metrics import roc_auc_score
+
+    from escalation_risk import load_model, read_transcripts, save_model
+
+    week3 = CORPUS / "calls-w3.jsonl"
+    loaded = load_model(save_model(sgd_model, tmp_path / "sgd", card=False))
+    risks = score(week3, loaded)["risk"]
+    np.testing.assert_array_equal(risks, score(week3, sgd_model)["risk"])
+    assert roc_auc_score([c.label for c in read_transcripts(week3)], risks) > 0.85
+
+
+def test_auto_solver_switches_to_sgd_from_the_threshold(monkeypatch):
+    from escalation_risk import training
+
+    monkeypatch.setattr(training, "SGD_FROM", 100)
+    assert train(WEEKS_1_2, C=10.0, cv=3).manifest["params"]["solver"] == "sgd"  # 120 calls
+    small = train([CORPUS / "calls-w4.jsonl"], C=10.0, cv=3)  # 60 calls
+    assert small.manifest["params"]["solver"] == "liblinear"
+    forced = train([CORPUS / "calls-w4.jsonl"], C=10.0, cv=3, solver="sgd")
+    assert forced.manifest["params"]["solver"] == "sgd"
 
 
 def labelled(n_pos: int, n_neg: int):
