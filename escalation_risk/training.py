@@ -75,12 +75,16 @@ def logistic_regression(
 def set_regularisation(model: Pipeline, C: float, y: np.ndarray) -> Pipeline:
     """Give ``model`` (a pipeline ending in our calibrated classifier) the inverse
     regularisation C for fitting on the calls labelled ``y``, and its calibration folds."""
-    estimator = model.named_steps["classifier"].estimator
-    if isinstance(estimator, SGDClassifier):
+    if _solver_of(model) == "sgd":
         model.set_params(classifier__estimator__alpha=1.0 / (C * len(y)))
     else:
         model.set_params(classifier__estimator__C=C)
     return model.set_params(classifier__cv=_calibration_folds(y))
+
+
+def _solver_of(model: Pipeline) -> Literal["liblinear", "sgd"]:
+    estimator = model.named_steps["classifier"].estimator
+    return "sgd" if isinstance(estimator, SGDClassifier) else "liblinear"
 
 
 def build_pipeline(
@@ -269,10 +273,7 @@ def tune(
         prepared.append(
             (tr, te, columns.transform(frame.iloc[tr]), columns.transform(frame.iloc[te]), signals)
         )
-    estimator = model.named_steps["classifier"].estimator
-    solver: Literal["liblinear", "sgd"] = (
-        "sgd" if isinstance(estimator, SGDClassifier) else "liblinear"
-    )
+    solver = _solver_of(model)
     best, best_auc = (c_grid[0], w_grid[0]), -1.0
     for w in w_grid:
         for c in c_grid:
