@@ -74,7 +74,7 @@ class CallFeatures(TransformerMixin, BaseEstimator):
     def transform(self, X: Iterable[Transcript | AnalyzedCall]) -> pd.DataFrame:
         words: list[str] = []  # joined call by call: training holds every call's words
         frame = self.table(X, lambda call: words.append(" ".join(call_grams(call))))
-        frame["words"] = words
+        frame["words"] = pd.Series(words, dtype=object)  # no copy into an Arrow buffer
         return frame
 
     def table(

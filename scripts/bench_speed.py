@@ -5,6 +5,7 @@
     python scripts/bench_speed.py --train-100k   # adds the fit on 100k calls (beyond 30 minutes)
     python scripts/bench_speed.py --phases   # where one call's time goes, one core (1 minute)
     python scripts/bench_speed.py --fit-only 100000   # the training fit alone on N calls
+    python scripts/bench_speed.py --train-only 5000   # train with its 5-fold CV on N calls
 
 Inputs: data/corpus (turns are resampled into new calls: a fixed-length set of 1,000 ± 100
 words a call, the target, and a realistic mix of 20-60 turns and 300-2,000 words).
@@ -230,19 +231,27 @@ def main() -> None:
     )
     parser.add_argument("--phases", action="store_true", help="time score_calls' phases only")
     parser.add_argument("--fit-only", type=int, metavar="N", help="time the fit alone on N calls")
+    parser.add_argument(
+        "--train-only", type=int, metavar="N", help="time train (5-fold CV) alone on N calls"
+    )
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.phases:
         phases()
         return
-    if args.fit_only:
+    if args.fit_only or args.train_only:
+        mode, n = ("fit", args.fit_only) if args.fit_only else ("train", args.train_only)
         with tempfile.TemporaryDirectory() as tmp:
-            generate(Path(tmp), args.fit_only, "fixed", seed=args.fit_only)
-            command = [PYTHON, __file__, "--child", "fit", tmp, str(args.fit_only)]
-            seconds, _, mb = measure(command)
-            split = (Path(tmp) / "fit-phases.txt").read_text()
-        print(_train_row("fit only (no CV)", args.fit_only, seconds, mb))
-        print(split)
+            generate(Path(tmp), n, "fixed", seed=n)
+            seconds, _, mb = measure([PYTHON, __file__, "--child", mode, tmp, str(n)])
+            split = Path(tmp) / "fit-phases.txt"
+            print(
+                _train_row(
+                    "fit only (no CV)" if mode == "fit" else "train, 5-fold CV", n, seconds, mb
+                )
+            )
+            if split.exists():
+                print(split.read_text())
         return
     if args.child:
         child(args.child[0], Path(args.child[1]), int(args.child[2]))
