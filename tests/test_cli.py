@@ -109,6 +109,18 @@ def test_train_then_explain(tmp_path):
     assert "baseline" in result.output
 
 
+def test_train_solver_option_reaches_the_model(tmp_path):
+    data = str(CORPUS / "calls-w7.jsonl")
+    result = runner.invoke(
+        app, ["train", data, "-o", str(tmp_path / "m"), "--cv", "3", "--C", "3", "--solver", "sgd"]
+    )
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((tmp_path / "m" / "manifest.json").read_text())
+    assert manifest["params"]["solver"] == "sgd"
+    bad = runner.invoke(app, ["train", data, "-o", str(tmp_path / "n"), "--solver", "newton"])
+    assert bad.exit_code == 2
+
+
 def test_train_refuses_duplicates_with_one_line(tmp_path):
     path = tmp_path / "dup.jsonl"
     rows = [as_row(ANGRY)] * 6 + [as_row(CALM)] * 6
