@@ -167,11 +167,16 @@ def child(mode: str, data: Path, n: int) -> None:
         vectorized = time.perf_counter()
         rest.named_steps["classifier"].fit(matrix, y)
         done = time.perf_counter()
+        # with few calls the column transformer returns a dense array
+        nonzeros = matrix.nnz if hasattr(matrix, "nnz") else np.count_nonzero(matrix)
         (data / "fit-phases.txt").write_text(  # printed by --fit-only: where the time goes
             f"featurize {featurized - began:.0f} s, TF-IDF and columns "
             f"{vectorized - featurized:.0f} s, calibrated LR ({solver}) {done - vectorized:.0f} s "
-            f"({matrix.nnz:,} nonzeros)"
+            f"({nonzeros:,} nonzeros)"
         )
+
+
+TRAIN_MODES = {"train": "train, 5-fold CV", "fit": "fit only (no CV)"}  # child mode -> row
 
 
 def _train_row(what: str, n: int, seconds: float, mb: float) -> str:
@@ -245,11 +250,7 @@ def main() -> None:
             generate(Path(tmp), n, "fixed", seed=n)
             seconds, _, mb = measure([PYTHON, __file__, "--child", mode, tmp, str(n)])
             split = Path(tmp) / "fit-phases.txt"
-            print(
-                _train_row(
-                    "fit only (no CV)" if mode == "fit" else "train, 5-fold CV", n, seconds, mb
-                )
-            )
+            print(_train_row(TRAIN_MODES[mode], n, seconds, mb))
             if split.exists():
                 print(split.read_text())
         return
@@ -309,13 +310,11 @@ def main() -> None:
         row("escalation-risk, 2 jobs", "mix", sizes[1], score_run(mix, base / "o.jsonl", 2))
         cv_size = sizes[1] if args.quick else sizes[0]  # 5 folds need a few calls per class
         fit_sizes = sizes if args.train_100k else sizes[:2]
-        for what, mode, n in [("train, 5-fold CV", "train", cv_size)] + [
-            ("fit only (no CV)", "fit", n) for n in fit_sizes
-        ]:
+        for mode, n in [("train", cv_size)] + [("fit", n) for n in fit_sizes]:
             seconds, _, mb = measure(
                 [PYTHON, __file__, "--child", mode, str(base / f"fixed-{n}"), str(n)]
             )
-            train_rows.append(_train_row(what, n, seconds, mb))
+            train_rows.append(_train_row(TRAIN_MODES[mode], n, seconds, mb))
             print(train_rows[-1], flush=True)
     total = time.perf_counter() - began
     lines = [
