@@ -161,6 +161,7 @@ def child(mode: str, data: Path, n: int) -> None:
         began = time.perf_counter()
         features = pipeline.named_steps["features"].fit(calls)
         frame = features.transform(calls)  # analyses each call as it goes
+        del calls  # as train: from here on the features, not the calls
         featurized = time.perf_counter()
         rest = set_regularisation(pipeline[1:], 300.0, y)
         matrix = rest.named_steps["columns"].fit_transform(weight_signals(frame, 0.1))

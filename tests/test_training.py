@@ -39,6 +39,17 @@ def test_training_is_deterministic_for_a_seed():
     np.testing.assert_array_equal(score(data, a)["risk"], score(data, b)["risk"])
 
 
+def test_training_leaves_the_callers_calls_alone():
+    """Training drops each call it has featurized from its own list; never from the caller's."""
+    from escalation_risk import read_transcripts
+
+    calls = list(read_transcripts(CORPUS / "calls-w4.jsonl"))
+    before = [c.call_id for c in calls]
+    model = train(calls, C=3.0, cv=3)
+    assert [c.call_id for c in calls] == before
+    assert model.manifest["training_data"]["n_calls"] == len(before)
+
+
 def test_c_and_signal_weight_are_tuned_inside_the_training_data_when_not_given():
     from escalation_risk.training import C_GRID, SIGNAL_WEIGHT_GRID
 
