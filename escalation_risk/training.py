@@ -94,14 +94,13 @@ def build_pipeline(
     seed: int = 0,
     min_df: int = 2,
     solver: Literal["liblinear", "sgd"] = "liblinear",
-    n_calls: int = 1,
 ) -> Pipeline:
-    """The unfitted model: call features, columns, calibrated logistic regression
-    (for SGD, ``n_calls`` turns C into its alpha; :func:`set_regularisation` resets both)."""
+    """The unfitted model: call features, columns, calibrated logistic regression. SGD's
+    alpha depends on the number of calls: :func:`set_regularisation` sets it before a fit."""
     from .features import lexicon_to_dict
 
     classifier = CalibratedClassifierCV(
-        logistic_regression(C, n_calls, seed, solver),
+        logistic_regression(C, 1, seed, solver),
         method="sigmoid",
         cv=5,  # an int: unshuffled stratified folds, deterministic and nothing extra to trust
         ensemble=False,
