@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from helpers import CORPUS
+from helpers import WEEKS_1_2
 
 from escalation_risk import train
 
@@ -11,7 +11,7 @@ from escalation_risk import train
 @pytest.fixture(scope="session")
 def small_model():
     """A model trained on two weeks of the bundled corpus (fixed C, 3 folds: fast)."""
-    return train([CORPUS / "calls-w1.jsonl", CORPUS / "calls-w2.jsonl"], C=10.0, cv=3)
+    return train(WEEKS_1_2, C=10.0, cv=3)
 
 
 @pytest.fixture(scope="session")

@@ -9,6 +9,7 @@ from escalation_risk.transcripts import Transcript, Turn
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "data" / "corpus"
+WEEKS_1_2 = [CORPUS / "calls-w1.jsonl", CORPUS / "calls-w2.jsonl"]  # small_model's calls
 
 
 def call(call_id: str, *turns: tuple[str, str], label: bool | None = None, **meta) -> Transcript:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from helpers import ANGRY, CALM, CORPUS, call
+from helpers import ANGRY, CALM, CORPUS, WEEKS_1_2, call
 
 from escalation_risk import score, train
 from escalation_risk.errors import InputError, TrainingError
@@ -67,9 +67,6 @@ def test_c_and_signal_weight_are_tuned_inside_the_training_data_when_not_given()
         "seed": 0,
     }
     assert fixed.manifest["params"]["tuned"] == []
-
-
-WEEKS_1_2 = [CORPUS / "calls-w1.jsonl", CORPUS / "calls-w2.jsonl"]
 
 
 @pytest.fixture(scope="module")
