@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import operator
 from dataclasses import asdict, dataclass
 from functools import cache
 from typing import Any
@@ -11,8 +10,9 @@ import pandas as pd
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from .lexicon import NUM_NORM, Lexicon, PatternIndex, load_lexicon, nlp
+from .lexicon import NUM_NORM, Lexicon, PatternIndex, load_lexicon
 from .redact import MaskedRange, masked_ranges, redact_range
+from .tokens import turn_tokens
 from .transcripts import Transcript
 
 SPAN_KEY = "escalation_signals"
@@ -60,18 +60,12 @@ class SignalMatcher:
         self._matcher = _cached_matcher(self.lexicon)
 
     def analyze(self, call: Transcript) -> AnalyzedCall:
-        tokenizer: Any = nlp().tokenizer
-        strings = nlp().vocab.strings
         tokens: list[tuple[str, ...]] = []
         offsets: list[tuple[tuple[int, int], ...]] = []
         masked: list[list[MaskedRange]] = []
-        known = _NORMS.get
-        for turn, doc in zip(call.turns, tokenizer.pipe(t.text for t in call.turns), strict=True):
-            # Arrays, not Token objects: this loop runs for every turn of every call scored.
-            hashes, starts, lengths = doc.to_array(_ATTRS).T.tolist() if len(doc) else ([],) * 3
-            spans = tuple(zip(starts, map(operator.add, starts, lengths), strict=True))
+        for turn in call.turns:
+            norms, spans = turn_tokens(turn.text)
             masked.append(masked_ranges(turn.text))
-            norms = [known(h) or _norm(strings, h) for h in hashes]
             tokens.append(_digits_as_num(norms, spans, masked[-1]))
             offsets.append(spans)
         evidence: list[Evidence] = []
@@ -100,20 +94,6 @@ class SignalMatcher:
         return AnalyzedCall(
             call, tuple(tokens), tuple(evidence), tuple(offsets), self.redact_quotes
         )
-
-
-_ATTRS: list[int | str] = ["NORM", "IDX", "LENGTH"]
-_NORMS: dict[int, str] = {}
-
-
-def _norm(strings: Any, key: int) -> str:
-    """The NORM string of a hash, remembered: a few thousand distinct words recur."""
-    text = _NORMS.get(key)
-    if text is None:
-        if len(_NORMS) > 200_000:  # odd tokens (ids, typos) must not grow it forever
-            _NORMS.clear()
-        text = _NORMS[key] = strings[key]
-    return text
 
 
 def _digits_as_num(
