@@ -6,11 +6,13 @@ import csv
 import functools
 import io
 import json
+import pickle
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from escalation_risk import read_transcripts
+from escalation_risk.transcripts import Transcript, Turn
 
 speakers = st.sampled_from(["agent", "customer", "Agent", "CALLER", "rep", "SPEAKER_01"])
 texts = st.text(
@@ -150,3 +152,33 @@ def test_brief_of_any_call_quotes_only_its_turns_and_fits(generated):
     json.dumps(made.as_dict())
     assert len(made.text().split()) <= MAX_WORDS
     assert "4111" not in made.text() and "seven three seven" not in made.text()
+
+
+timings = st.none() | st.floats(0, 1e7, allow_nan=False)
+turn_objects = st.builds(
+    Turn,
+    speaker=speakers,
+    text=texts,
+    role=st.sampled_from(["agent", "customer", "unknown"]),
+    start_ms=timings,
+    end_ms=timings,
+    meta=st.dictionaries(st.sampled_from(["sentiment", "confidence"]), st.floats(-1, 1)),
+)
+transcripts = st.builds(
+    Transcript,
+    call_id=st.uuids().map(str),
+    turns=st.lists(turn_objects, max_size=5).map(tuple),
+    metadata=st.dictionaries(st.sampled_from(["agent_id", "queue"]), st.text(max_size=5)),
+    label=st.none() | st.booleans(),
+    source=st.none() | st.just("calls.jsonl"),
+    line=st.none() | st.integers(1, 10**6),
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(transcripts, max_size=3))
+def test_calls_pickle_whole(generated):
+    """Calls travel to worker processes pickled, by a reduction of our own: nothing is lost."""
+    back = pickle.loads(pickle.dumps(generated))
+    assert back == generated
+    assert [[type(t) for t in c.turns] for c in back] == [[Turn] * len(c.turns) for c in generated]
