@@ -39,6 +39,8 @@ class Scored:
     logit: np.ndarray
     baseline: float
     contributions: list[dict[str, float]]
+    # per call, (word, share of the logit) of its three strongest words each way, in the
+    # call's column order: all that reasons_for can show (a call has a thousand words)
     top_words: list[list[tuple[str, float]]]
 
 
@@ -139,10 +141,11 @@ class EscalationModel:
             contributions.append(
                 {group_names[g]: float(sums[g]) for g in np.flatnonzero(present).tolist()}
             )
-            words = word_of[idx]
-            is_word = words != None  # noqa: E711 (element-wise on an object array)
+            is_word = word_of[idx] != None  # noqa: E711 (element-wise on an object array)
+            word_idx, word_vals = idx[is_word], vals[is_word]
+            keep = _strongest(word_vals)
             top_words.append(
-                list(zip(words[is_word].tolist(), vals[is_word].tolist(), strict=True))
+                list(zip(word_of[word_idx[keep]].tolist(), word_vals[keep].tolist(), strict=True))
             )
         return Scored(expit(logit), logit, baseline, contributions, top_words)
 
@@ -182,6 +185,18 @@ class EscalationModel:
             word_of = np.array([w for _, w in groups], dtype=object)
             self._index = (group_of, names, word_of)
         return self._index
+
+
+def _strongest(values: np.ndarray, n: int = 3) -> np.ndarray:
+    """Positions of the ``n`` largest positive and ``n`` most negative ``values``, in order;
+    among equal sizes the first, as ``heapq.nlargest`` takes them.
+
+    >>> _strongest(np.array([0.3, -0.5, 0.3, 0.0, 0.3, -0.1]), n=2).tolist()
+    [0, 1, 2, 5]
+    """
+    order = np.argsort(-np.abs(values), kind="stable")
+    ups, downs = order[values[order] > 0][:n], order[values[order] < 0][:n]
+    return np.sort(np.concatenate([ups, downs]))
 
 
 def reasons_for(

@@ -101,3 +101,38 @@ def test_locate_finds_words_whose_norm_is_not_the_word():
     assert locate(analyzed, "c:http//x.com_fails") == (2, 2, 3)
     assert locate(analyzed, "c:page_fails") == (0, 4, 5)
     assert locate(analyzed, "a:page_fails") is None
+
+
+def test_the_words_shown_are_the_strongest_of_the_whole_row(small_model):
+    """Scoring keeps only each call's strongest words; the words a reason shows must be the
+    three strongest of the call's full row of word terms, ties to the first column."""
+    import heapq
+
+    from escalation_risk.model import OTHER_WORDING, _readable, reasons_for
+
+    calls = list(read_transcripts(CORPUS / "calls-w3.jsonl"))[:60]
+    matcher = small_model.features.matcher()
+    analyzed = [matcher.analyze(c) for c in calls]
+    scored = small_model.score_analyzed(analyzed)
+    columns = small_model.pipeline.named_steps["columns"]
+    matrix = sparse.csr_matrix(columns.transform(small_model.features.transform(analyzed)))
+    names = columns.get_feature_names_out()
+    w, _, a, _ = small_model._linear_parts()
+    checked = 0
+    for i, call_analyzed in enumerate(analyzed):
+        reasons = reasons_for(
+            call_analyzed, scored.contributions[i], scored.top_words[i], scored.baseline
+        )
+        for reason in (r for r in reasons if r["reason"] == OTHER_WORDING):
+            row = matrix.getrow(i).tocoo()
+            terms = [
+                (str(names[j]).partition("__")[2], -a * w[j] * x)
+                for j, x in zip(row.col, row.data, strict=True)
+                if str(names[j]).startswith("words__")
+            ]
+            same_way = [t for t in terms if (t[1] > 0) == (reason["contribution"] > 0)]
+            expected = heapq.nlargest(3, same_way, key=lambda t: abs(t[1]))
+            shown = [(e["words"], round(e["contribution"], 12)) for e in reason["evidence"]]
+            assert shown == [(_readable(f), round(v, 12)) for f, v in expected]
+            checked += 1
+    assert checked >= 10
