@@ -268,8 +268,12 @@ class PatternIndex:
                 self._required.append(required[1:])
                 for word in required[0]:
                     self._anchored.setdefault(word, set()).add(number)
-        self._anchor_words = frozenset(self._anchored)
-        self._pair_keys = frozenset(self._paired)
+        # The look-ups again per speaker, so a turn meets only its speaker's patterns.
+        self._by_speaker = {
+            speaker: _Lookup.of(self._anchored, self._paired, heads)
+            for speaker, heads in self._speaker.items()
+        }
+        self._every = _Lookup.of(self._anchored, self._paired, set(range(len(self._heads))))
 
     def find(self, norms: Sequence[str], speaker: str | None = None) -> list[tuple[str, int, int]]:
         """(pattern id, start, end) for the longest match of each pattern at each start,
@@ -277,15 +281,16 @@ class PatternIndex:
 
         ``speaker`` keeps only that speaker's patterns (None: every pattern).
         """
+        lookup = self._every if speaker is None else self._by_speaker.get(speaker)
+        if lookup is None:  # a speaker no pattern is for
+            return []
         vocabulary = set(norms)
         candidates: set[int] = set()
         # intersections in C first: most words and pairs of a turn start no pattern
-        for word in vocabulary.intersection(self._anchor_words):
-            candidates.update(self._anchored[word])
-        for pair in set(zip(norms, norms[1:], strict=False)).intersection(self._pair_keys):
-            candidates.update(self._paired[pair])
-        if speaker is not None:
-            candidates &= self._speaker.get(speaker, set())
+        for word in vocabulary.intersection(lookup.anchor_words):
+            candidates.update(lookup.anchored[word])
+        for pair in set(zip(norms, norms[1:], strict=False)).intersection(lookup.pair_keys):
+            candidates.update(lookup.paired[pair])
         positions: dict[str, list[int]] = {}  # where each word stands, built when first needed
         best: dict[tuple[str, int], int] = {}
         for number in candidates:
@@ -319,6 +324,27 @@ class PatternIndex:
                 end = max(_ends(rest, 0, norms, start + 1), default=-1)
                 if end > best.get((key, start), -1):
                     best[(key, start)] = end
+
+
+@dataclass(frozen=True)
+class _Lookup:
+    """Heads by anchor word and by first word pair, for one set of heads (one speaker's)."""
+
+    anchored: dict[str, frozenset[int]]
+    paired: dict[tuple[str, str], frozenset[int]]
+    anchor_words: frozenset[str]
+    pair_keys: frozenset[tuple[str, str]]
+
+    @classmethod
+    def of(
+        cls,
+        anchored: dict[str, set[int]],
+        paired: dict[tuple[str, str], set[int]],
+        heads: set[int],
+    ) -> _Lookup:
+        by_word = {w: frozenset(h & heads) for w, h in anchored.items() if h & heads}
+        by_pair = {p: frozenset(h & heads) for p, h in paired.items() if h & heads}
+        return cls(by_word, by_pair, frozenset(by_word), frozenset(by_pair))
 
 
 def _second_words(rest: tuple[Slot, ...]) -> frozenset[str] | None:
