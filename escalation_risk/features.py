@@ -12,7 +12,7 @@ import collections
 import itertools
 import math
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -72,29 +72,19 @@ class CallFeatures(TransformerMixin, BaseEstimator):
         return SignalMatcher(lexicon_from_dict(self.lexicon_), redact_quotes=redact_quotes)
 
     def transform(self, X: Iterable[Transcript | AnalyzedCall]) -> pd.DataFrame:
-        words: list[str] = []  # joined call by call: training holds every call's words
-        frame = self.table(X, lambda call: words.append(" ".join(call_grams(call))))
-        frame["words"] = pd.Series(words, dtype=object)  # no copy into an Arrow buffer
-        return frame
-
-    def table(
-        self, X: Iterable[Transcript | AnalyzedCall], take: Callable[[AnalyzedCall], None]
-    ) -> pd.DataFrame:
-        """The table of :meth:`transform` with its ``words`` left empty; each analysed call is
-        handed to ``take`` on the way. Scoring counts the word columns itself (see
-        :func:`word_columns`) instead of joining thousands of words per call for the vectorizer
-        to split again."""
         matcher = None
+        words: list[str] = []  # joined call by call: training holds every call's words
         rows = []
         for item in X:
             if isinstance(item, Transcript):
                 matcher = matcher or self.matcher()
                 item = matcher.analyze(item)
-            take(item)
+            words.append(" ".join(call_grams(item)))
             rows.append(call_numbers(item))
         frame = pd.DataFrame(rows, columns=[*SIGNAL_COLUMNS, *STRUCTURE_COLUMNS])
-        frame.insert(0, "words", "")
-        return weight_signals(frame, self.signal_weight)
+        frame = weight_signals(frame, self.signal_weight)
+        frame.insert(0, "words", pd.Series(words, dtype=object))  # no copy into an Arrow buffer
+        return frame
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
         return np.asarray(["words", *SIGNAL_COLUMNS, *STRUCTURE_COLUMNS], dtype=object)

@@ -16,9 +16,19 @@ import numpy as np
 from scipy import sparse
 from scipy.special import expit
 from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
 
 from .errors import ModelFileError
-from .features import CallFeatures, locate, terms_by_tag, tfidf_rows, word_columns
+from .features import (
+    SIGNAL_COLUMNS,
+    STRUCTURE_COLUMNS,
+    CallFeatures,
+    call_numbers,
+    locate,
+    terms_by_tag,
+    tfidf_rows,
+    word_columns,
+)
 from .metrics import BAND_PRECISION, band_of, band_thresholds, shift_to_prior
 from .redact import redact_range
 from .signals import AnalyzedCall, Evidence
@@ -156,16 +166,39 @@ class EscalationModel:
         vectorizer = columns.named_transformers_["words"]
         if not hasattr(self, "_terms"):
             self._terms = terms_by_tag(vectorizer.vocabulary_)
-        found: list[list[int]] = []
-        frame = self.features.table(
-            calls, lambda call: found.append(word_columns(call, self._terms))
-        )
+        tfidf = tfidf_rows(vectorizer, [word_columns(call, self._terms) for call in calls])
         words = columns.output_indices_["words"]
-        rest = sparse.csr_matrix(columns.transform(frame))  # word columns empty here
-        tfidf = tfidf_rows(vectorizer, found)
         if words.start != 0 or words.stop != tfidf.shape[1]:
             raise ModelFileError("the model's word columns are not its first columns")
-        return sparse.hstack([tfidf, rest[:, words.stop :]], format="csr")
+        return sparse.hstack([tfidf, self._number_columns(calls)], format="csr")
+
+    def _number_columns(self, calls: Sequence[AnalyzedCall]) -> sparse.csr_matrix:
+        """The signal and structure columns as the column transformer makes them (weighted
+        signals passed through; structure standard-scaled), without a DataFrame or the
+        transformer's checks: the same float64 operations in the same order, the same bits."""
+        columns = self.pipeline.named_steps["columns"]
+        steps = {name: (step, list(on)) for name, step, on in columns.transformers_}
+        signals, structure = steps.get("signals"), steps.get("structure")
+        if (
+            signals is None
+            or structure is None
+            or signals[1] != list(SIGNAL_COLUMNS)
+            or (signals[0] != "passthrough" and getattr(signals[0], "func", "") is not None)
+            or structure[1] != list(STRUCTURE_COLUMNS)
+            or not isinstance(structure[0], StandardScaler)
+            or not (structure[0].with_mean and structure[0].with_std)
+        ):
+            raise ModelFileError("the model's signal and structure columns are not the standard")
+        rows = [call_numbers(call) for call in calls]
+        names = (*SIGNAL_COLUMNS, *STRUCTURE_COLUMNS)
+        table = np.array([[row[n] for n in names] for row in rows], dtype=np.float64)
+        table = table.reshape(len(rows), len(names))
+        if self.features.signal_weight != 1.0:
+            table[:, : len(SIGNAL_COLUMNS)] *= self.features.signal_weight
+        scaler = structure[0]
+        table[:, len(SIGNAL_COLUMNS) :] -= scaler.mean_
+        table[:, len(SIGNAL_COLUMNS) :] /= scaler.scale_
+        return sparse.csr_matrix(table)
 
     def _feature_index(self) -> tuple[np.ndarray, list[str], np.ndarray]:
         """Per feature column: its reason's number, the reasons' names, and its word (or None)."""

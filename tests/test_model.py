@@ -1,11 +1,16 @@
 from __future__ import annotations
 
+import copy
+
 import numpy as np
+import pytest
 from helpers import ANGRY, CALM, CORPUS
 from scipy import sparse
 from scipy.special import logit
+from sklearn.preprocessing import MinMaxScaler
 
 from escalation_risk import read_transcripts, score
+from escalation_risk.errors import ModelFileError
 
 
 def test_reasons_add_up_to_the_calls_logit(small_model):
@@ -136,3 +141,18 @@ def test_the_words_shown_are_the_strongest_of_the_whole_row(small_model):
             assert shown == [(_readable(f), round(v, 12)) for f, v in expected]
             checked += 1
     assert checked >= 10
+
+
+def test_a_model_whose_number_columns_are_not_ours_is_refused(small_model):
+    """Scoring computes the signal and structure columns itself; a model whose column
+    transformer does something else with them must be refused, not scored wrongly."""
+    other = copy.deepcopy(small_model)
+    columns = other.pipeline.named_steps["columns"]
+    name, scaler, on = columns.transformers_[2]
+    assert name == "structure"
+    columns.transformers_[2] = (name, MinMaxScaler().set_output(transform="default"), on)
+    columns.transformers_[2][1].fit(np.array([[0.0, 0.0], [1.0, 5.0]]))
+    calls = list(read_transcripts(CORPUS / "calls-w3.jsonl"))[:2]
+    analyzed = [other.features.matcher().analyze(c) for c in calls]
+    with pytest.raises(ModelFileError, match="structure columns"):
+        other.score_analyzed(analyzed)
