@@ -105,6 +105,24 @@ def test_worker_processes_give_the_same_rows_in_the_same_order(small_model):
     assert list(two["band"]) == list(one["band"])
 
 
+def test_scoring_with_workers_gives_the_collector_back_as_it_found_it(small_model):
+    """The parent collects less often while it feeds workers; after the stream, finished or
+    dropped half-way, the collector's settings are the caller's again."""
+    import gc
+
+    from escalation_risk.scoring import score_batches
+
+    before = gc.get_threshold(), gc.isenabled(), gc.get_freeze_count()
+    frames = score_batches(CORPUS / "calls-w3.jsonl", small_model, batch_size=8, jobs=2)
+    next(frames)
+    assert gc.get_threshold()[0] > before[0][0]  # raised while the stream is open
+    frames.close()
+    assert (gc.get_threshold(), gc.isenabled(), gc.get_freeze_count()) == before
+    for _ in score_batches(CORPUS / "calls-w3.jsonl", small_model, batch_size=8, jobs=2):
+        pass
+    assert (gc.get_threshold(), gc.isenabled(), gc.get_freeze_count()) == before
+
+
 def test_sort_writes_riskiest_first(small_model_dir, tmp_path):
     from typer.testing import CliRunner
 
