@@ -135,3 +135,29 @@ def test_sort_writes_riskiest_first(small_model_dir, tmp_path):
     risks = pd.read_csv(out)["risk"].tolist()
     assert risks == sorted(risks, reverse=True) and len(risks) == 60
     assert "calls/s" in result.output
+
+
+def test_looks_english_stops_early_without_changing_its_answer():
+    """Around the 10% line, where an early stop would go wrong first: every share of English
+    words from 0 to 50%, calls shorter and longer than the sample, several turns."""
+    import random
+
+    from escalation_risk.scoring import STOP_WORDS, looks_english
+    from escalation_risk.transcripts import Transcript, Turn
+
+    rnd = random.Random(0)
+    english, other = ["the", "And", "I,", "(is)"], ["hola", "que", "el", "gracias."]
+    for percent in (0, 4, 6, 8, 9, 10, 11, 14, 20, 50):
+        for n in (0, 19, 20, 40, 150, 299, 300, 600):
+            for sample in (20, 100, 300):
+                words = [
+                    rnd.choice(english if rnd.random() < percent / 100 else other) for _ in range(n)
+                ]
+                cuts = sorted(rnd.sample(range(n + 1), min(n + 1, 5)))
+                texts = [" ".join(words[a:b]) for a, b in zip([0, *cuts], [*cuts, n], strict=True)]
+                turns = tuple(Turn("customer", t, "customer") for t in texts)
+                read = words[:sample]
+                found = sum(w.strip(".,!?;:\"'()").lower() in STOP_WORDS for w in read)
+                expected = len(read) < 20 or found >= 0.1 * len(read)
+                got = looks_english(Transcript("c", turns), sample=sample)
+                assert got == expected, (percent, n, sample)
