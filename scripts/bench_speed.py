@@ -6,6 +6,7 @@
     python scripts/bench_speed.py --phases   # where one call's time goes, one core (1 minute)
     python scripts/bench_speed.py --fit-only 100000   # the training fit alone on N calls
     python scripts/bench_speed.py --train-only 5000   # train with its 5-fold CV on N calls
+    python scripts/bench_speed.py --score-only 100000 --runs 3   # 2-job scoring again, K times
 
 Inputs: data/corpus (turns are resampled into new calls: a fixed-length set of 1,000 ± 100
 words a call, the target, and a realistic mix of 20-60 turns and 300-2,000 words).
@@ -246,10 +247,23 @@ def main() -> None:
     parser.add_argument(
         "--train-only", type=int, metavar="N", help="time train (5-fold CV) alone on N calls"
     )
+    parser.add_argument(
+        "--score-only", type=int, metavar="N", help="score N fixed calls with 2 jobs, --runs times"
+    )
+    parser.add_argument("--runs", type=int, default=3, help="runs of --score-only")
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.phases:
         phases()
+        return
+    if args.score_only:  # the same calls as the full run's (same seed), scored again and again
+        with tempfile.TemporaryDirectory() as tmp:
+            data, n = Path(tmp) / "in", args.score_only
+            generate(data, n, "fixed", seed=n)
+            for run in range(args.runs):
+                seconds, _, pss = measure(score_run(data, Path(tmp) / "o.jsonl", 2))
+                rate = n / seconds
+                print(f"run {run + 1}: {rate:,.0f} calls/s, {seconds:.1f} s, PSS {pss:,.0f} MB")
         return
     if args.fit_only or args.train_only:
         mode, n = ("fit", args.fit_only) if args.fit_only else ("train", args.train_only)
