@@ -72,3 +72,15 @@ def test_the_caller_may_change_the_norms_it_gets(text):
     first, _ = turn_tokens(text)
     first[:] = ["changed"] * len(first)
     assert turn_tokens(text)[0] == spacy_tokens(text)[0]
+
+
+def test_the_cache_stays_within_its_limit(monkeypatch):
+    """Odd chunks (ids, typos) must not grow the cache without end; tokens stay right."""
+    import escalation_risk.tokens as tokens
+
+    monkeypatch.setattr(tokens, "_CACHE_LIMIT", 50)
+    _CHUNKS.clear()
+    texts = [f"ref{i}x ok, thanks{i}." for i in range(200)]
+    for text in texts:
+        assert turn_tokens(text) == spacy_tokens(text)
+        assert len(_CHUNKS) <= 51
