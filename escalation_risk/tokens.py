@@ -27,11 +27,9 @@ _Chunk = tuple[tuple[str, ...], Spans]
 # the cache starts again, so odd chunks (ids, typos) never grow it and a drifting stream's new
 # words get in. The bundled corpus has 12,261 distinct chunks, STC3's 1,338 dialogues 15,456.
 _CACHE_LIMIT = 30_000
-_NORMS_LIMIT = 200_000  # NORM strings by hash: a string each
 _CHUNKS: dict[str, _Chunk] = {}
 _NOT_PLAIN = re.compile(r"[^\S ]|  |^ | $")  # whitespace spaCy keeps as a token
 _ATTRS: list[int | str] = ["NORM", "IDX", "LENGTH"]
-_NORMS: dict[int, str] = {}
 
 
 def turn_tokens(text: str) -> tuple[list[str], Spans]:
@@ -67,20 +65,14 @@ def _new_chunk(chunk: str) -> _Chunk:
 
 
 def _spacy_tokens(text: str) -> tuple[list[str], Spans]:
-    doc: Any = nlp().tokenizer(text)
-    if not len(doc):
-        return [], ()
-    hashes, starts, lengths = doc.to_array(_ATTRS).T.tolist()
-    strings = nlp().vocab.strings
-    norms = [_NORMS.get(h) or _norm(strings, h) for h in hashes]
+    # In a memory zone, the words spaCy adds to its vocabulary for this text are let go after
+    # it: outside one, every new word of every call (names, ids, typos) stayed in each process
+    # for good (see docs/benchmarks.md#speed). Only Python strings leave the zone.
+    with nlp().memory_zone():
+        doc: Any = nlp().tokenizer(text)
+        if not len(doc):
+            return [], ()
+        hashes, starts, lengths = doc.to_array(_ATTRS).T.tolist()
+        strings = nlp().vocab.strings
+        norms = [strings[h] for h in hashes]
     return norms, tuple((s, s + n) for s, n in zip(starts, lengths, strict=True))
-
-
-def _norm(strings: Any, key: int) -> str:
-    """The NORM string of a hash, remembered: a few thousand distinct words recur."""
-    text = _NORMS.get(key)
-    if text is None:
-        if len(_NORMS) > _NORMS_LIMIT:
-            _NORMS.clear()
-        text = _NORMS[key] = strings[key]
-    return text

@@ -84,3 +84,12 @@ def test_the_cache_stays_within_its_limit(monkeypatch):
     for text in texts:
         assert turn_tokens(text) == spacy_tokens(text)
         assert len(_CHUNKS) <= 51
+
+
+def test_new_words_do_not_stay_in_spacys_vocabulary():
+    """Every call brings words never seen (names, ids, typos); spaCy must not keep them."""
+    strings = nlp().vocab.strings
+    before = len(strings)
+    norms, _ = turn_tokens("Qzxvy wplkjr's account, mbrtq!")
+    assert norms[:2] == ["qzxvy", "wplkjr"]
+    assert len(strings) == before
