@@ -7,6 +7,7 @@
     python scripts/bench_speed.py --fit-only 100000   # the training fit alone on N calls
     python scripts/bench_speed.py --train-only 5000   # train with its 5-fold CV on N calls
     python scripts/bench_speed.py --score-only 100000 --runs 3   # 2-job scoring again, K times
+    python scripts/bench_speed.py --score-only 100000 --runs 1 --made-up 5   # new words a call
 
 Inputs: data/corpus (turns are resampled into new calls: a fixed-length set of 1,000 ± 100
 words a call, the target, and a realistic mix of 20-60 turns and 300-2,000 words).
@@ -37,8 +38,11 @@ CLI = [PYTHON, "-m", "escalation_risk"]
 FILES = 10  # each set is split in files, so Dask has tasks to spread
 
 
-def generate(directory: Path, n: int, kind: str, seed: int) -> int:
-    """Write ``n`` calls made of resampled corpus turns; returns the total word count."""
+def generate(directory: Path, n: int, kind: str, seed: int, made_up: int = 0) -> int:
+    """Write ``n`` calls made of resampled corpus turns; returns the total word count.
+
+    ``made_up`` words never seen before (eight random letters, as names, ids and typos are)
+    are added to each call's turns: the corpus's own words recur, real calls' do not all."""
     from escalation_risk.readers import read_transcripts
 
     corpus = list(read_transcripts(ROOT / "data/corpus"))
@@ -53,12 +57,18 @@ def generate(directory: Path, n: int, kind: str, seed: int) -> int:
         picked = _fixed(rng, sizes) if kind == "fixed" else _mix(rng, sizes)
         words = sum(sizes[j] for j in picked)
         total += words
+        texts = [turns[j][1] for j in picked]
+        for _ in range(made_up):
+            k = rng.randrange(len(texts))
+            texts[k] += " " + "".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(8))
         row = {
             "call_id": f"{kind}-{i}",
             "agent_id": f"A{rng.randint(1, 24):02d}",
             # learnable labels for the training times: most turns from escalated calls
             "escalated": sum(escalated[j] for j in picked) / len(picked) > 0.38,
-            "turns": [{"speaker": turns[j][0], "text": turns[j][1]} for j in picked],
+            "turns": [
+                {"speaker": turns[j][0], "text": t} for j, t in zip(picked, texts, strict=True)
+            ],
         }
         handles[i * FILES // n].write(json.dumps(row) + "\n")
     for handle in handles:
@@ -251,6 +261,9 @@ def main() -> None:
         "--score-only", type=int, metavar="N", help="score N fixed calls with 2 jobs, --runs times"
     )
     parser.add_argument("--runs", type=int, default=3, help="runs of --score-only")
+    parser.add_argument(
+        "--made-up", type=int, default=0, metavar="K", help="--score-only: K new words a call"
+    )
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.phases:
@@ -259,7 +272,7 @@ def main() -> None:
     if args.score_only:  # the same calls as the full run's (same seed), scored again and again
         with tempfile.TemporaryDirectory() as tmp:
             data, n = Path(tmp) / "in", args.score_only
-            generate(data, n, "fixed", seed=n)
+            generate(data, n, "fixed", seed=n, made_up=args.made_up)
             for run in range(args.runs):
                 seconds, _, pss = measure(score_run(data, Path(tmp) / "o.jsonl", 2))
                 rate = n / seconds
