@@ -168,7 +168,7 @@ def coach(
 
     def flush() -> None:
         analyzed = [matcher.analyze(c) for c in batch]
-        risks = model.score_analyzed(analyzed).risk
+        risks = model.score_analyzed(analyzed, reasons=False).risk
         for a, risk in zip(analyzed, risks, strict=True):
             record = _record(a, float(risk), by, pseudonymise)
             records.append(record)

@@ -132,8 +132,11 @@ class EscalationModel:
         sigmoid = calibrated.calibrators[0]
         return base.coef_.ravel(), float(base.intercept_[0]), float(sigmoid.a_), float(sigmoid.b_)
 
-    def score_analyzed(self, calls: Sequence[AnalyzedCall]) -> Scored:
-        """Risk and the additive split of each call's logit into named reasons."""
+    def score_analyzed(self, calls: Sequence[AnalyzedCall], *, reasons: bool = True) -> Scored:
+        """Risk and the additive split of each call's logit into named reasons.
+
+        ``reasons=False`` leaves ``contributions`` and ``top_words`` empty, for callers that
+        need the risk alone (the tracker's replays score every prefix of a call)."""
         matrix = self._matrix(calls)
         w, c, a, b = self._linear_parts()
         terms = matrix.multiply(-a * w).tocsr()  # per-feature share of the calibrated logit
@@ -142,7 +145,7 @@ class EscalationModel:
         group_of, group_names, word_of = self._feature_index()
         contributions: list[dict[str, float]] = []
         top_words: list[list[tuple[str, float]]] = []
-        for row in range(terms.shape[0]):
+        for row in range(terms.shape[0] if reasons else 0):
             start, end = terms.indptr[row], terms.indptr[row + 1]
             idx, vals = terms.indices[start:end], terms.data[start:end]
             # grouped in numpy: a call has hundreds of nonzero features

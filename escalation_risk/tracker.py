@@ -129,4 +129,5 @@ def prefix_risks(
     ]
     if not prefixes:
         return np.zeros(0)
-    return np.asarray(expit(model.score_analyzed(prefixes).logit + model.prior_shift(prior)))
+    logit = model.score_analyzed(prefixes, reasons=False).logit
+    return np.asarray(expit(logit + model.prior_shift(prior)))

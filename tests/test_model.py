@@ -156,3 +156,14 @@ def test_a_model_whose_number_columns_are_not_ours_is_refused(small_model):
     analyzed = [other.features.matcher().analyze(c) for c in calls]
     with pytest.raises(ModelFileError, match="structure columns"):
         other.score_analyzed(analyzed)
+
+
+def test_risk_alone_is_the_same_risk(small_model):
+    """Callers that need the risk alone skip the reasons; the logit must not change."""
+    calls = list(read_transcripts(CORPUS / "calls-w3.jsonl"))[:30]
+    analyzed = [small_model.features.matcher().analyze(c) for c in calls]
+    full = small_model.score_analyzed(analyzed)
+    alone = small_model.score_analyzed(analyzed, reasons=False)
+    np.testing.assert_array_equal(alone.logit, full.logit)
+    assert alone.contributions == [] and alone.top_words == []
+    assert len(full.contributions) == len(calls)
