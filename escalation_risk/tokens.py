@@ -15,6 +15,7 @@ a space at either end), which spaCy turns into tokens of their own, go to spaCy 
 from __future__ import annotations
 
 import re
+import threading
 from typing import Any
 
 from .lexicon import nlp
@@ -30,6 +31,7 @@ _CACHE_LIMIT = 30_000
 _CHUNKS: dict[str, _Chunk] = {}
 _NOT_PLAIN = re.compile(r"[^\S ]|  |^ | $")  # whitespace spaCy keeps as a token
 _ATTRS: list[int | str] = ["NORM", "IDX", "LENGTH"]
+_ZONE = threading.Lock()
 
 
 def turn_tokens(text: str) -> tuple[list[str], Spans]:
@@ -67,8 +69,10 @@ def _new_chunk(chunk: str) -> _Chunk:
 def _spacy_tokens(text: str) -> tuple[list[str], Spans]:
     # In a memory zone, the words spaCy adds to its vocabulary for this text are let go after
     # it: outside one, every new word of every call (names, ids, typos) stayed in each process
-    # for good (see docs/benchmarks.md#speed). Only Python strings leave the zone.
-    with nlp().memory_zone():
+    # for good (see docs/benchmarks.md#speed). Only Python strings leave the zone. A zone is
+    # the vocabulary's, not the thread's: one thread leaving it would drop the strings another
+    # is reading (threaded Dask, a caller's thread pool), so one zone at a time.
+    with _ZONE, nlp().memory_zone():
         doc: Any = nlp().tokenizer(text)
         if not len(doc):
             return [], ()

@@ -93,3 +93,30 @@ def test_new_words_do_not_stay_in_spacys_vocabulary():
     norms, _ = turn_tokens("Qzxvy wplkjr's account, mbrtq!")
     assert norms[:2] == ["qzxvy", "wplkjr"]
     assert len(strings) == before
+
+
+def test_threads_tokenizing_new_words_at_once_get_their_own_tokens():
+    """spaCy's memory zone belongs to the vocabulary: without one zone at a time, a thread
+    leaving its zone dropped strings another thread was reading (KeyError E018)."""
+    import random
+    import string
+    import threading
+
+    failures: list[str] = []
+
+    def work(seed: int) -> None:
+        rnd = random.Random(seed)
+        for _ in range(2000):
+            word = "".join(rnd.choice(string.ascii_lowercase) for _ in range(9))
+            try:
+                if turn_tokens(f"{word} {word}s's")[0][0] != word:
+                    failures.append(word)
+            except KeyError as err:
+                failures.append(repr(err))
+
+    threads = [threading.Thread(target=work, args=(seed,)) for seed in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not failures, failures[:3]
