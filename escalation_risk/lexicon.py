@@ -238,15 +238,15 @@ class PatternIndex:
         # Per head, the word sets a match needs one word of each. The rarest is the head's
         # anchor (indexed below); the others are checked per turn, so most heads are never tried.
         self._required: list[list[frozenset[str]]] = []
-        self._anchored: dict[str, set[int]] = {}
+        anchored: dict[str, set[int]] = {}
         # Most heads fix their first two words: those are indexed by the word pair, which a
         # turn holds far more rarely than either word ("i can" against "i" and "can").
-        self._paired: dict[tuple[str, str], set[int]] = {}
+        paired: dict[tuple[str, str], set[int]] = {}
         self._order = {entry["id"]: i for i, entry in enumerate(lexicon.entries)}
         # Per head, the words its second token must be one of (None: not fixed), so a start
         # whose next token is wrong is passed over without walking the pattern.
         self._second: list[frozenset[str] | None] = []
-        self._speaker: dict[str, set[int]] = {}  # the heads each speaker's patterns own
+        by_speaker: dict[str, set[int]] = {}  # the heads each speaker's patterns own
         for entry in lexicon.entries:
             try:
                 slots = compile_pattern(entry["pattern"], lexicon.defines)
@@ -257,23 +257,22 @@ class PatternIndex:
                 # rarest first, so a turn that cannot match is usually told by the first check
                 required = sorted([first, *_required(rest)], key=_commonness)
                 self._heads.append((entry["id"], first, rest))
-                self._speaker.setdefault(entry["speaker"], set()).add(number)
+                by_speaker.setdefault(entry["speaker"], set()).add(number)
                 seconds = _second_words(rest)
                 self._second.append(seconds)
                 if seconds:  # the pair itself shows the first two words are there
                     self._required.append([w for w in required if w not in (first, seconds)])
                     for pair in itertools.product(first, seconds):
-                        self._paired.setdefault(pair, set()).add(number)
+                        paired.setdefault(pair, set()).add(number)
                     continue
                 self._required.append(required[1:])
                 for word in required[0]:
-                    self._anchored.setdefault(word, set()).add(number)
-        # The look-ups again per speaker, so a turn meets only its speaker's patterns.
+                    anchored.setdefault(word, set()).add(number)
+        # The look-ups per speaker, so a turn meets only its speaker's patterns; and for all.
         self._by_speaker = {
-            speaker: _Lookup.of(self._anchored, self._paired, heads)
-            for speaker, heads in self._speaker.items()
+            speaker: _Lookup.of(anchored, paired, heads) for speaker, heads in by_speaker.items()
         }
-        self._every = _Lookup.of(self._anchored, self._paired, set(range(len(self._heads))))
+        self._every = _Lookup.of(anchored, paired, set(range(len(self._heads))))
 
     def find(self, norms: Sequence[str], speaker: str | None = None) -> list[tuple[str, int, int]]:
         """(pattern id, start, end) for the longest match of each pattern at each start,
