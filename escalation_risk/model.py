@@ -142,10 +142,12 @@ class EscalationModel:
         terms = matrix.multiply(-a * w).tocsr()  # per-feature share of the calibrated logit
         baseline = -(a * c + b)
         logit = np.asarray(terms.sum(axis=1)).ravel() + baseline
+        if not reasons:
+            return Scored(expit(logit), logit, baseline, [], [])
         group_of, group_names, word_of = self._feature_index()
         contributions: list[dict[str, float]] = []
         top_words: list[list[tuple[str, float]]] = []
-        for row in range(terms.shape[0] if reasons else 0):
+        for row in range(terms.shape[0]):
             start, end = terms.indptr[row], terms.indptr[row + 1]
             idx, vals = terms.indices[start:end], terms.data[start:end]
             # grouped in numpy: a call has hundreds of nonzero features
@@ -179,29 +181,39 @@ class EscalationModel:
         """The signal and structure columns as the column transformer makes them (weighted
         signals passed through; structure standard-scaled), without a DataFrame or the
         transformer's checks: the same float64 operations in the same order, the same bits."""
-        columns = self.pipeline.named_steps["columns"]
-        steps = {name: (step, list(on)) for name, step, on in columns.transformers_}
-        signals, structure = steps.get("signals"), steps.get("structure")
-        if (
-            signals is None
-            or structure is None
-            or signals[1] != list(SIGNAL_COLUMNS)
-            or (signals[0] != "passthrough" and getattr(signals[0], "func", "") is not None)
-            or structure[1] != list(STRUCTURE_COLUMNS)
-            or not isinstance(structure[0], StandardScaler)
-            or not (structure[0].with_mean and structure[0].with_std)
-        ):
-            raise ModelFileError("the model's signal and structure columns are not the standard")
+        scaler = self._structure_scaler()
         rows = [call_numbers(call) for call in calls]
         names = (*SIGNAL_COLUMNS, *STRUCTURE_COLUMNS)
         table = np.array([[row[n] for n in names] for row in rows], dtype=np.float64)
         table = table.reshape(len(rows), len(names))
         if self.features.signal_weight != 1.0:
             table[:, : len(SIGNAL_COLUMNS)] *= self.features.signal_weight
-        scaler = structure[0]
         table[:, len(SIGNAL_COLUMNS) :] -= scaler.mean_
         table[:, len(SIGNAL_COLUMNS) :] /= scaler.scale_
         return sparse.csr_matrix(table)
+
+    def _structure_scaler(self) -> StandardScaler:
+        """The fitted scaler of the structure columns, once the column transformer is shown to
+        be the standard one (signals passed through, structure standard-scaled); checked on
+        first use, not for every batch."""
+        if not hasattr(self, "_scaler"):
+            columns = self.pipeline.named_steps["columns"]
+            steps = {name: (step, list(on)) for name, step, on in columns.transformers_}
+            signals, structure = steps.get("signals"), steps.get("structure")
+            if (
+                signals is None
+                or structure is None
+                or signals[1] != list(SIGNAL_COLUMNS)
+                or (signals[0] != "passthrough" and getattr(signals[0], "func", "") is not None)
+                or structure[1] != list(STRUCTURE_COLUMNS)
+                or not isinstance(structure[0], StandardScaler)
+                or not (structure[0].with_mean and structure[0].with_std)
+            ):
+                raise ModelFileError(
+                    "the model's signal and structure columns are not the standard"
+                )
+            self._scaler = structure[0]
+        return self._scaler
 
     def _feature_index(self) -> tuple[np.ndarray, list[str], np.ndarray]:
         """Per feature column: its reason's number, the reasons' names, and its word (or None)."""

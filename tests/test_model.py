@@ -11,6 +11,7 @@ from sklearn.preprocessing import MinMaxScaler
 
 from escalation_risk import read_transcripts, score
 from escalation_risk.errors import ModelFileError
+from escalation_risk.model import EscalationModel
 
 
 def test_reasons_add_up_to_the_calls_logit(small_model):
@@ -145,8 +146,9 @@ def test_the_words_shown_are_the_strongest_of_the_whole_row(small_model):
 
 def test_a_model_whose_number_columns_are_not_ours_is_refused(small_model):
     """Scoring computes the signal and structure columns itself; a model whose column
-    transformer does something else with them must be refused, not scored wrongly."""
-    other = copy.deepcopy(small_model)
+    transformer does something else with them must be refused, not scored wrongly. (A model
+    built afresh: a model checks its layout once, on first use.)"""
+    other = EscalationModel(copy.deepcopy(small_model.pipeline), dict(small_model.manifest))
     columns = other.pipeline.named_steps["columns"]
     name, scaler, on = columns.transformers_[2]
     assert name == "structure"
