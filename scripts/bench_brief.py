@@ -39,6 +39,7 @@ SETS = {
     "test3": "fifth 24 (judged round 4, read to tune round 5)",
     "test4": "sixth 24 (judged round 5, read to tune round 6)",
     "test5": "last 11 (judged round 6 once)",
+    "unresolved": "48 neither escalated nor resolved (judged round 6 once)",
 }
 
 
@@ -58,6 +59,8 @@ def evaluate(show: int = 0) -> tuple[dict[str, dict[str, list[bool]]], list[int]
                 print(text, "\n")
             slot = results.setdefault(part, {})
             for name in FIELDS:
+                if row[name] is None:  # the customer asks for nothing in words
+                    continue
                 quoted = {item.turn for item in getattr(made, name)}
                 strict = row[name] in quoted
                 lenient = strict or bool(quoted & set(row[f"{name}_also"]))
