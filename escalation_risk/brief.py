@@ -43,9 +43,16 @@ _PROBLEM = re.compile(
     r"didn'?t|did not|doesn'?t|isn'?t|wasn'?t|hasn'?t|haven'?t|won'?t|can'?t|cannot|still|"
     r"supposed to|error|damage\w*|cracked|smell\w*|cancell?ed|missed|mistake|refund|"
     r"rejected|denied|declined|not (?:found|subscribed|working)|keeps? \w+ing|"
-    r"passed away|died|"
+    r"passed away|died|(?:been|gone|went|is|was|are|were) off|"
     r"overdraft|not (?:eligible|covered|received)|calling (?:about|because|regarding)|"
     rf"ringing (?:about|because)|{_I} (?:got|had|have) (?:a|an|this|my)\b)",
+    re.IGNORECASE,
+)
+# The agent asking what the call is about: the customer's answer states the problem.
+_HELP_QUESTION = re.compile(
+    r"\b(?:how (?:can|may|could) (?:i|we) (?:help|assist)|what can (?:i|we) (?:do|help)|"
+    r"what(?:'s| is|s) (?:the (?:query|question|issue|problem)|up|going on|happening)|"
+    r"what seems to be)\b",
     re.IGNORECASE,
 )
 _TOPIC = re.compile(r"\b(?:calling|ringing|phoning) (?:about|because|regarding)\b", re.IGNORECASE)
@@ -58,8 +65,9 @@ _WANT = re.compile(
     rf"\b(?:{_I} (?:just |really |only )?(?:want|need|would like|'d like)|{_I}'d like|"
     r"i'm asking (?:for|you|how|whether|that)|(?:can|could|would|will) you|"
     r"(?:something|anything) (?:you|they) (?:can|could) |"  # "something you could waive?"
-    r"(?:can|could|may) i (?:get|have|send|email|give|pay|bring|just)|"
-    r"is there (?:any|no|some|nothing|anyone|someone|somebody)|what about|"
+    r"(?:can|could|may) i (?:get|have|send|email|give|pay|bring|just|go|switch|move|change|keep|"
+    r"add|pick)|not even (?:a|an|the|some) \w+|(?:do you not|don'?t you) (?:do|have|offer|sell)|"
+    r"is there (?:any(?:thing|one|body)?|no|some(?:thing|one|body)?|nothing)|what about|"
     r"(?<!cant )(?<!can't )(?<!won't )give me|please tell me|"
     r"(?:is|would) it (?:be )?possible|(?:wonder(?:ed|ing)?|hoping) (?:if|whether)|"
     r"can (?:that|it|this|they|(?:the|my|that|this) \w+) be|"
@@ -68,23 +76,33 @@ _WANT = re.compile(
     r"(?:want|get|give|need|have|put) (?:it|them|that) back|"
     r"(?:i'm|i am|we're) not (?:paying|going to pay)|i won'?t pay|"
     # wants asked as questions about the outcome: "and the refund?", "will they fix it too?"
-    r"(?:and|but|so) (?:the|my) \w+(?: \w+)?(?=\?)|what happens (?:to|with)|"
+    # ... said as its own sentence ("and the date?" ending a list is not one)
+    r"(?<![\w,;] )(?:and|but|so) (?:for )?(?:the|my) \w+(?: \w+){0,3}(?=\?)|"
+    r"what happens (?:to|with)|"
     r"(?:can'?t|cannot|couldn'?t|won'?t) you|"
     r"(?:i|we) (?:was|were) thinking (?:like|maybe|about|of|more)|"
     r"(?:will|would|can|could) (?:they|someone|somebody|you) (?:\w+ )?(?:fix|pay|refund|cover|"
-    r"replace|credit|stop|cancel|reverse|waive|approve|get)|so you (?:will|can|could|would)|"
+    r"replace|credit|stop|cancel|reverse|waive|approve|get|come|send|sort)|"
+    r"so you (?:will|can|could|would)|"
     r"(?:is|are) (?:it|this|that|they|the \w+) (?:going to|gonna) (?:hit|affect|count|cost|"
     r"show|come)|(?:is|was) (?:the|my) (?:money|refund|payment) (?:gone|lost|coming)|"
     r"when (?:are|will|is|do) (?:they|you|it|someone|somebody) (?:gonna |going to )?"
     r"(?:get|fix|pay|refund|decide|look|come|sort)|"
-    r"(?:so|then) (?:you|just) (?:" + _VERBS + r"))\b"
-    r"|(?:^|[.!?,]\s+)(?:please |just |so |then |ok(?:ay)?,? |at least )*(?:" + _VERBS + r")\b",
+    r"(?:so|then) (?:you|just) (?:" + _VERBS + r")|please (?:" + _VERBS + r"))\b"
+    r"|(?:^|[.!?,]\s+)(?:please |just |so |then |or |ok(?:ay)?,? |at least )*(?:" + _VERBS + r")\b",
     re.IGNORECASE,
+)
+# An agent's offer put as a question ("Do you want the same on the other lines?"): a short
+# reply to it accepts the offer; it is not the customer's own want.
+_OFFER_QUESTION = re.compile(
+    r"\b(?:do you want|would you like|want me to|shall i|should i)\b[^.!?]*\?\s*$", re.IGNORECASE
 )
 _WHETHER = re.compile(r"(?:^|[.!?,]\s+|\b(?:or|and|so|then) )do\s+$", re.IGNORECASE)
 # Asks with nothing in them to quote ("I need help", "I'm asking you to do something").
 _VAGUE = re.compile(
     r"\b(?:need (?:some )?help|(?:do|try) (?:something|anything)|"
+    # a plea, not an ask: "is there anything you can actually do?"
+    r"(?:anything|something) (?:\w+ )?(?:you|they) (?:\w+ )?(?:can|could) (?:\w+ )?do|"
     # asks about the call itself, not the problem: a call back, where to send, what is going on
     r"(?:can|could|would) you (?:just )?(?:call|ring|phone) (?:me|us) back|send (?:it|them) where|"
     r"what'?s (?:going on|happening)|"
@@ -92,6 +110,14 @@ _VAGUE = re.compile(
     r"need to be (?:there|here|home|back|at|in|on)|"
     # wanting to know is asking for information, not for a resolution
     r"(?:like|want|wanted|need) to (?:know|understand|find out|ask))\b",
+    re.IGNORECASE,
+)
+# Asks for a way to the resolution rather than the resolution: a transfer, a number, a call.
+_ROUTING = re.compile(
+    r"\b(?:(?:transfer|connect) (?:me|us)\b|put (?:me|us) through|"
+    r"(?:give|tell) me (?:the|a|their|your) (?:\w+ )?(?:number|address|email)|"
+    r"(?:someone|somebody|anyone|anybody) (?:\w+ ){0,3}(?:i|we) can (?:just )?(?:talk|speak) to|"
+    r"have (?:them|someone|somebody) (?:call|ring) (?:me|us))",
     re.IGNORECASE,
 )
 # Earlier contacts: said by either side.
@@ -136,7 +162,8 @@ class Brief:
     call_id: str
     risk: float
     band: str
-    escalation_turn: int | None = None  # cutting.cut_point: labelled, else the first ask
+    # cutting.cut_point: labelled, else the first ask; None when the call did not escalate
+    escalation_turn: int | None = None
     problem: tuple[Item, ...] = ()
     desired_outcome: tuple[Item, ...] = ()
     prior_contacts: tuple[Item, ...] = ()
@@ -245,6 +272,8 @@ def brief_of(
     for e in analyzed.evidence:
         by_turn.setdefault(e.turn, []).append(e)
     ask = cut_point(analyzed)[0]
+    # A call known not to have escalated has no escalation turn: its first threat did not end it.
+    escalated = call.label is not False and ask < len(call.turns)
     # Risks only where the timeline needs them: after each of the last TIMELINE_TURNS turns with
     # warning signs and just before it (each prefix is scored again, so not every turn).
     signs = [
@@ -266,7 +295,7 @@ def brief_of(
         return _excerpt(text, pattern, needle)
 
     problem = _problem_turns(call, ask)
-    wants = _want_turn(call, by_turn, ask, set(problem))
+    wants = _want_turn(call, by_turn, ask, set(problem), to_end=not escalated)
     earlier = _prior_turns(call, by_turn)
     responses = _agent_turns(call, by_turn, ask)
     timeline = [
@@ -283,7 +312,7 @@ def brief_of(
         call.call_id,
         risk,
         model.band(risk, thresholds or model.thresholds_for(prior)),
-        escalation_turn=ask if ask < len(call.turns) else None,
+        escalation_turn=ask if escalated else None,
         problem=tuple(Item(t, quote(t)) for t in problem),
         desired_outcome=tuple(Item(t, quote(t, _WANT)) for t in wants),
         prior_contacts=tuple(Item(t, quote(t, _PRIOR)) for t in earlier),
@@ -301,6 +330,23 @@ def _customer_turns(call: Transcript) -> list[int]:
 
 
 def _problem_turns(call: Transcript, ask: int) -> list[int]:
+    """The first customer turn that states a problem (see ``_first_problem``), and the
+    customer's answer (six words or more) to the agent's "what can I help with?" when it is
+    another turn: the answer alone when it comes first, else after the first."""
+    turns = _first_problem(call, ask)
+    # the last answer: an agent who asks again did not get one ("Hello? Is somebody there?")
+    answers = [
+        i
+        for i in _customer_turns(call)
+        if i < ask and _answers(call, i, _HELP_QUESTION) and len(call.turns[i].text.split()) >= 6
+    ]
+    answer = answers[-1] if answers else None
+    if answer is None or answer in turns:
+        return turns
+    return [turns[0], answer] if turns and turns[0] < answer else [answer]
+
+
+def _first_problem(call: Transcript, ask: int) -> list[int]:
     """The first customer turn that states a problem: it holds a problem word and is not a
     bare answer to an identification question. When that turn is short or only names the
     topic ("I'm calling about my bill"), the next such turn too, if it follows closely and
@@ -340,18 +386,29 @@ def _says_more(call: Transcript, i: int) -> bool:
 
 
 def _answers_id(call: Transcript, i: int) -> bool:
+    return _answers(call, i, _ID_QUESTION)
+
+
+def _answers(call: Transcript, i: int, question: re.Pattern[str]) -> bool:
+    """Whether customer turn ``i`` follows an agent turn that ``question`` matches."""
     previous = call.turns[i - 1] if i > 0 else None
     return bool(
-        previous is not None and previous.role == "agent" and _ID_QUESTION.search(previous.text)
+        previous is not None and previous.role == "agent" and question.search(previous.text)
     )
 
 
 def _want_turn(
-    call: Transcript, by_turn: dict[int, list[Evidence]], ask: int, problem: set[int]
+    call: Transcript,
+    by_turn: dict[int, list[Evidence]],
+    ask: int,
+    problem: set[int],
+    *,
+    to_end: bool = False,
 ) -> list[int]:
-    """The customer's latest want before the escalation (a turn whose only ask is a supervisor,
-    complaint or churn phrase does not count), else the escalation turn when it says more than
-    'get me a supervisor', else the first want after it; the bare ask when nothing else asks."""
+    """The customer's latest want before the escalation ``ask`` (in the whole call when
+    ``to_end``: the call did not escalate); a turn whose only ask is a supervisor, complaint or
+    churn phrase does not count. Else the ask's turn when it says more than 'get me a
+    supervisor', else the first want after it; the bare ask when nothing else asks."""
 
     def wants(i: int) -> bool:
         text = call.turns[i].text
@@ -362,6 +419,7 @@ def _want_turn(
             and not (
                 _WHETHER.search(text[: found.start()])  # "do I need to chase it?" asks, wants not
             )
+            and not (len(text.split()) <= 8 and _answers(call, i, _OFFER_QUESTION))
         )
 
     def bare_ask(i: int) -> bool:
@@ -372,9 +430,11 @@ def _want_turn(
     customer = _customer_turns(call)
     at_ask = [i for i in customer if i == ask]
     ask_evidence = by_turn.get(ask, [])
-    before = [i for i in customer if i < ask and wants(i) and not bare_ask(i)]
+    upto = len(call.turns) if to_end else ask
+    before = [i for i in customer if i < upto and wants(i) and not bare_ask(i)]
     if before:
-        return [before[-1]]
+        # an ask to be put through or given a number is a way to the want, not the want
+        return [([i for i in before if not _ROUTING.search(call.turns[i].text)] or before)[-1]]
     after = [i for i in customer if i > ask and wants(i) and not bare_ask(i)]
     if at_ask and _says_more_than_ask(call.turns[ask].text, ask_evidence):
         return at_ask

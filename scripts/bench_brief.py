@@ -39,9 +39,9 @@ SETS = {
     "test2": "fourth 24 escalated: judged round 3, read to tune round 4",
     "test3": "fifth 24 escalated: judged round 4, read to tune round 5",
     "test4": "sixth 24 escalated: judged round 5, read to tune round 6",
-    "test5": "last 11 escalated: judged round 6 once",
-    "unresolved": "48 neither escalated nor resolved: judged round 6 once",
-    "resolved": "40 resolved, not escalated: labelled to judge round 7",
+    "test5": "last 11 escalated: judged round 6, read for round 7's check only",
+    "unresolved": "48 neither escalated nor resolved: judged round 6, read to tune round 7",
+    "resolved": "40 resolved, not escalated: judged round 7 once",
 }
 
 

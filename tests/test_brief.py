@@ -127,12 +127,20 @@ def test_latest_want_wins_and_identification_is_skipped():
         ("Is the change fee something you could waive?", "I need to be there by Friday."),
         ("I'm asking how this gets investigated.", "Okay. Send it where?"),
         ("So set up a payment plan. A dollar a month.", "We need to be home by six."),
+        ("Can they come out today instead?", "Can you transfer me to billing?"),
+        ("Well, can I go on something cheaper?", "Can you give me the number for them?"),
+        ("Nothing? Not even a credit for later?", "Okay. Send it where?"),
+        ("Do you not do a fixed deal then?", "I'd like to know who set this up."),
+        ("Or cancel it and I'll reorder?", "Is there anything you can actually do?"),
+        ("Yes please do that, please open a dispute.", "Is there someone I can talk to there?"),
+        ("And for my day off work yesterday?", "Okay. Send it where?"),
     ],
 )
 def test_wants_asked_as_questions_count_and_asks_about_the_call_do_not(want, later):
     """A want may be a question about the outcome, a proposal or a bare instruction; a later
-    ask about the call itself (a call back, where to send something) or the customer's own
-    plans ("I need to be there") is not the want."""
+    ask about the call itself (a call back, where to send something, a transfer or a number),
+    a plea for "anything you can do" or the customer's own plans ("I need to be there") is not
+    the want."""
     c = call(
         "asks",
         ("agent", "Billing, how can I help?"),
@@ -160,6 +168,64 @@ def test_a_long_answer_to_the_opening_is_the_problem_whatever_its_words():
         ("customer", "The money is still gone from my account this morning."),
     )
     assert brief(c).problem[0].turn == 1
+
+
+def test_the_answer_to_what_can_i_help_with_is_the_problem():
+    """Line noise before the agent's question is not the problem; when the agent asks again,
+    the answer to the second asking is."""
+    noisy = call(
+        "noisy",
+        ("agent", "Tech support. What's the account number?"),
+        (
+            "customer",
+            "Hello? Sorry, you're breaking up, I can't hear you very well. I'm on the cordless.",
+        ),
+        ("agent", "Can you hear me now? I need the phone number on the account."),
+        ("customer", "Oh, that's better. It's the home number ending four zero seven seven."),
+        ("agent", "Thanks. What's happening with the service?"),
+        (
+            "customer",
+            "Well, the internet's slow. We pay for three hundred meg and the test says twenty.",
+        ),
+    )
+    assert 5 in [i.turn for i in brief(noisy).problem]
+    again = call(
+        "again",
+        ("agent", "Member services, how may I help you today?"),
+        ("customer", "Yes ma'am, hello. Hello? Is somebody there?"),
+        ("agent", "Yes, I can hear you. How may I help you?"),
+        ("customer", "I went to pick up my pills and they want a hundred and sixty-two dollars."),
+    )
+    assert [i.turn for i in brief(again).problem] == [3]
+
+
+def test_a_call_that_did_not_escalate_keeps_its_wants_after_a_threat():
+    """Labelled as not escalated, a churn threat is not the escalation: the want said after it
+    counts and the brief names no escalation turn. Unlabelled, the threat stands in for one."""
+    turns = (
+        ("agent", "Broadband, how can I help?"),
+        ("customer", "My internet has been very slow for a week and I pay for two hundred."),
+        ("agent", "That's your wifi, that's on your end."),
+        ("customer", "If you cannot help me I will just cancel then, there's another company."),
+        ("agent", "I can transfer you to cancellations."),
+        ("customer", "No, I don't want to cancel. I want the internet working."),
+    )
+    kept = brief(call("kept", *turns, label=False))
+    assert [i.turn for i in kept.desired_outcome] == [5] and kept.escalation_turn is None
+    assert brief(call("unknown", *turns)).escalation_turn == 3
+
+
+def test_a_short_yes_to_an_agents_offer_is_not_the_want():
+    c = call(
+        "offer",
+        ("agent", "Billing, how can I help?"),
+        ("customer", "My bill is four hundred dollars because of game charges on my son's phone."),
+        ("agent", "I can't refund those myself."),
+        ("customer", "Then I want those charges taken off the bill."),
+        ("agent", "I'm blocking them now. Do you want the same on the other lines?"),
+        ("customer", "Block all of them."),
+    )
+    assert [i.turn for i in brief(c).desired_outcome] == [3]
 
 
 def test_a_bare_escalation_ask_is_the_want_when_nothing_else_asks():
