@@ -63,6 +63,12 @@ _VERBS = (
 )
 _WANT = re.compile(
     rf"\b(?:{_I} (?:just |really |only )?(?:want|need|would like|'d like)|{_I}'d like|"
+    r"(?<![\w,;] )(?:just |really )?(?:want|wanna|need) to|needs (?:a|an|some|something)\b|"
+    r"(?:don'?t|do not) want to (?:pay|be charged|lose)|hoping to|"
+    r"how (?:do|can|would) (?:i|we) (?:get|have|pay|change|cancel|return|set up|move)|"
+    r"is there (?:a|an) (?:number|option|discount|deal|form|link|plan|cheaper)|"
+    r"is there (?:a|any) way to (?:not|get|avoid|stop|waive|have|keep|pay|change|move)|"
+    r"calling (?:about|to) (?:return|cancel|chang|mov|updat|add|book|pay|switch)\w*|"
     r"i'm asking (?:for|you|how|whether|that)|(?:can|could|would|will) you|"
     r"(?:something|anything) (?:you|they) (?:can|could) |"  # "something you could waive?"
     r"(?:can|could|may) i (?:get|have|send|email|give|pay|bring|just|go|switch|move|change|keep|"
@@ -88,7 +94,7 @@ _WANT = re.compile(
     r"show|come)|(?:is|was) (?:the|my) (?:money|refund|payment) (?:gone|lost|coming)|"
     r"when (?:are|will|is|do) (?:they|you|it|someone|somebody) (?:gonna |going to )?"
     r"(?:get|fix|pay|refund|decide|look|come|sort)|"
-    r"(?:so|then) (?:you|just) (?:" + _VERBS + r")|please (?:" + _VERBS + r"))\b"
+    r"(?:(?:so|then) you|(?:so |then )?just|please) (?:" + _VERBS + r"))\b"
     r"|(?:^|[.!?,]\s+)(?:please |just |so |then |or |ok(?:ay)?,? |at least )*(?:" + _VERBS + r")\b",
     re.IGNORECASE,
 )
@@ -117,7 +123,10 @@ _ROUTING = re.compile(
     r"\b(?:(?:transfer|connect) (?:me|us)\b|put (?:me|us) through|"
     r"(?:give|tell) me (?:the|a|their|your) (?:\w+ )?(?:number|address|email)|"
     r"(?:someone|somebody|anyone|anybody) (?:\w+ ){0,3}(?:i|we) can (?:just )?(?:talk|speak) to|"
-    r"have (?:them|someone|somebody) (?:call|ring) (?:me|us))",
+    r"have (?:them|someone|somebody) (?:call|ring) (?:me|us)|"
+    # or a way to hold it: sent, copied, emailed, a reference for it
+    r"(?:send|email|text|post) (?:it|that|them) (?:to me|over|through)|email it|cc\b|"
+    r"reference number|is there a number)",
     re.IGNORECASE,
 )
 # Earlier contacts: said by either side.

@@ -134,11 +134,18 @@ def test_latest_want_wins_and_identification_is_skipped():
         ("Or cancel it and I'll reorder?", "Is there anything you can actually do?"),
         ("Yes please do that, please open a dispute.", "Is there someone I can talk to there?"),
         ("And for my day off work yesterday?", "Okay. Send it where?"),
+        ("So how do I get one then?", "Can you email it to me?"),
+        ("Okay, but I don't want to pay seventy-five.", "Can I get a reference number or so?"),
+        ("Is there a way to not get the late fee?", "Okay. Send it where?"),
+        ("Just want to bump my plan down to the basic one.", "Is there a number for the branch?"),
+        ("fine fine ill take the credit just send the label", "Okay. Send it where?"),
+        ("My manager needs an invoice with the company name on it.", "Okay. Send it where?"),
     ],
 )
 def test_wants_asked_as_questions_count_and_asks_about_the_call_do_not(want, later):
     """A want may be a question about the outcome, a proposal or a bare instruction; a later
-    ask about the call itself (a call back, where to send something, a transfer or a number),
+    ask about the call itself (a call back, where to send something, a transfer, a number, a
+    reference or an email copy),
     a plea for "anything you can do" or the customer's own plans ("I need to be there") is not
     the want."""
     c = call(
