@@ -129,6 +129,16 @@ _ROUTING = re.compile(
     r"reference number|is there a number)",
     re.IGNORECASE,
 )
+# A transfer, offered by the agent or asked for by the customer: where a call without a labelled
+# escalation turn or a customer's escalation phrase was handed over (to tier two, fraud, a team
+# lead). Kept here, not in cutting.cut_point, whose rule coaching's figures are defined by.
+_HANDOFF = re.compile(
+    r"\b(?:i(?:'ll| will|'m going to| am going to|'m gonna| can) (?:\w+ )?(?:transfer|put|send|"
+    r"refer|pass|escalate|connect) (?:you|this|it|your (?:call|case|claim))\b|"
+    r"(?:transferring|putting) you (?:through|now|over|to)\b|"
+    r"(?:transfer|connect) me\b|put me (?:through|to)\b)",
+    re.IGNORECASE,
+)
 # Earlier contacts: said by either side.
 _PRIOR = re.compile(
     rf"\b(?:{_I} (?:called|rang|phoned|emailed|messaged|wrote|chatted|spoke)|"
@@ -171,7 +181,8 @@ class Brief:
     call_id: str
     risk: float
     band: str
-    # cutting.cut_point: labelled, else the first ask; None when the call did not escalate
+    # labelled, else the customer's first ask (cutting.cut_point), else the first transfer;
+    # None when there is none or the call is labelled as not escalated
     escalation_turn: int | None = None
     problem: tuple[Item, ...] = ()
     desired_outcome: tuple[Item, ...] = ()
@@ -280,7 +291,9 @@ def brief_of(
     by_turn: dict[int, list[Evidence]] = {}
     for e in analyzed.evidence:
         by_turn.setdefault(e.turn, []).append(e)
-    ask = cut_point(analyzed)[0]
+    ask, rule = cut_point(analyzed)
+    if rule == "whole_call":  # no labelled turn, no customer ask: a transfer is the handover
+        ask = next((i for i, t in enumerate(call.turns) if _hands_over(t.text)), ask)
     # A call known not to have escalated has no escalation turn: its first threat did not end it.
     escalated = call.label is not False and ask < len(call.turns)
     # Risks only where the timeline needs them: after each of the last TIMELINE_TURNS turns with
@@ -328,6 +341,12 @@ def brief_of(
         agent_responses=tuple(Item(t, quote(t, needle=q), kind=k) for t, k, q in responses),
         timeline=tuple(timeline),
     )
+
+
+def _hands_over(text: str) -> bool:
+    """Whether a sentence of ``text`` transfers the call without a negation ("I can't transfer
+    you" does not)."""
+    return any(_HANDOFF.search(s) and not _NEGATION.search(s) for s in _SENTENCE.split(text) if s)
 
 
 def _families(evidence: list[Evidence]) -> tuple[str, ...]:

@@ -19,6 +19,7 @@ and ``test5``, made without seeing the first reader's or the brief's.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -28,6 +29,8 @@ from _docs import write_section  # noqa: E402
 
 from escalation_risk import load_model, read_transcripts  # noqa: E402
 from escalation_risk.brief import brief  # noqa: E402
+from escalation_risk.cutting import ESCALATION_TURN  # noqa: E402
+from escalation_risk.transcripts import Transcript  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLD = ROOT / "tests" / "fixtures" / "brief_gold.json"
@@ -47,10 +50,15 @@ SETS = {
 }
 
 
-def evaluate(show: int = 0) -> tuple[dict[str, dict[str, list[bool]]], list[int]]:
-    """Per set and measure, one hit flag per call; and every plain-text brief's length."""
+def evaluate(
+    show: int = 0, *, outcome: bool = True
+) -> tuple[dict[str, dict[str, list[bool]]], list[int]]:
+    """Per set and measure, one hit flag per call; and every plain-text brief's length. Without
+    ``outcome`` the calls lose their escalation label and turn, as most real input comes."""
     document = json.loads(GOLD.read_text())
     calls = {c.call_id: c for c in read_transcripts(ROOT / "data" / "corpus")}
+    if not outcome:
+        calls = {k: _without_outcome(c) for k, c in calls.items()}
     model = load_model()
     results: dict[str, dict[str, list[bool]]] = {}
     words: list[int] = []
@@ -66,6 +74,11 @@ def evaluate(show: int = 0) -> tuple[dict[str, dict[str, list[bool]]], list[int]
                     {i.turn for i in getattr(made, name)}, row, name, results.setdefault(part, {})
                 )
     return results, words
+
+
+def _without_outcome(call: Transcript) -> Transcript:
+    metadata = {k: v for k, v in call.metadata.items() if k != ESCALATION_TURN}
+    return dataclasses.replace(call, metadata=metadata, label=None)
 
 
 def judge(quoted: set[int], row: dict, name: str, into: dict[str, list[bool]]) -> None:
@@ -110,6 +123,20 @@ def agreement() -> list[str]:
     ]
 
 
+def _without_outcome_rows(results: dict[str, dict[str, list[bool]]]) -> list[str]:
+    bare, _ = evaluate(outcome=False)
+    groups = {"171 escalated (all read)": list(SETS)[:7], **{SETS[p]: [p] for p in list(SETS)[7:]}}
+    rows = []
+    for label, parts in groups.items():
+        cells = []
+        for how in ("strict", "lenient"):
+            key = f"desired_outcome {how}"
+            with_, without = ([h for p in parts for h in r[p][key]] for r in (results, bare))
+            cells.append(f"{_cell(with_)} / {_cell(without)}")
+        rows.append(f"| {label} | " + " | ".join(cells) + " |")
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--show", type=int, default=0, help="print the first N briefs")
@@ -146,6 +173,15 @@ def main() -> None:
         "| who, judged against which reader | " + header[2:],
         "|---|---|---|---|---|",
         *agreement(),
+        "",
+        "Without the outcome: the same calls with no escalation label or turn, as most real "
+        "input comes; the brief then takes the customer's first supervisor, complaint or churn "
+        "phrase, else the first transfer, for the escalation (the escalated sets' labelled turn "
+        "is not in their input):",
+        "",
+        "| calls | want strict, with / without | want lenient, with / without |",
+        "|---|---|---|",
+        *_without_outcome_rows(results),
     ]
     write_section("brief", lines)
 

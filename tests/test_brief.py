@@ -222,6 +222,30 @@ def test_a_call_that_did_not_escalate_keeps_its_wants_after_a_threat():
     assert brief(call("unknown", *turns)).escalation_turn == 3
 
 
+def test_without_an_ask_the_transfer_is_the_handover():
+    """No labelled turn and no escalation phrase: the agent's transfer is where the call was
+    handed over, so an ask after it is not the want; a transfer refused is no handover."""
+    made = brief(
+        call(
+            "tier2",
+            ("agent", "Tech support."),
+            ("customer", "My internet drops every hour and this is the third call this week."),
+            ("agent", "Resetting's the first step."),
+            ("customer", "Can you please send a technician out this time?"),
+            ("agent", "Look, I'll send you to tier two. They do the deeper stuff."),
+            ("customer", "Will they have my notes? Can you send them my notes?"),
+        )
+    )
+    assert made.escalation_turn == 4 and [i.turn for i in made.desired_outcome] == [3]
+    refused = call(
+        "refused",
+        ("agent", "Tech support."),
+        ("customer", "My internet drops every hour and this is the third call this week."),
+        ("agent", "I can't transfer you to tier two, they don't take calls."),
+    )
+    assert brief(refused).escalation_turn is None
+
+
 def test_a_short_yes_to_an_agents_offer_is_not_the_want():
     c = call(
         "offer",
