@@ -8,6 +8,7 @@
     python scripts/bench_speed.py --train-only 5000   # train with its 5-fold CV on N calls
     python scripts/bench_speed.py --score-only 100000 --runs 3   # 2-job scoring again, K times
     python scripts/bench_speed.py --score-only 100000 --runs 1 --made-up 5   # new words a call
+    python scripts/bench_speed.py --brief    # score with and without briefs, bundled calls, 1 job
 
 Inputs: data/corpus (turns are resampled into new calls: a fixed-length set of 1,000 ± 100
 words a call, the target, and a realistic mix of 20-60 turns and 300-2,000 words).
@@ -238,6 +239,24 @@ def phases(n: int = 300) -> None:
         print(f"{name}: {best(work):.2f} ms per call")
 
 
+def brief_speed() -> None:
+    """Calls per second of ``score`` (one process) on the bundled corpus with and without
+    ``brief=True``, warm, best of three (printed; quoted in the README's brief section)."""
+    from escalation_risk import load_model, read_transcripts, score
+
+    calls = list(read_transcripts(ROOT / "data" / "corpus"))
+    model = load_model()
+    score(calls[:20], model, brief=True)  # builds the lazy parts
+    for label, brief in (("without --brief", False), ("with --brief", True)):
+        times = []
+        for _ in range(3):
+            started = time.perf_counter()
+            scored = score(calls, model, brief=brief)
+            times.append(time.perf_counter() - started)
+        high = int((scored["band"] == "high").sum())
+        print(f"{label}: {len(calls) / min(times):,.0f} calls/s ({high} of {len(calls)} high)")
+
+
 def _peer_batch(peer, batch, out, pd) -> None:  # type: ignore[no-untyped-def]
     if batch:
         risk = peer.predict_proba([" ".join(t.text for t in c.turns) for c in batch])[:, 1]
@@ -253,6 +272,7 @@ def main() -> None:
         "--train-100k", action="store_true", help="also time the fit on 100k calls (long)"
     )
     parser.add_argument("--phases", action="store_true", help="time score_calls' phases only")
+    parser.add_argument("--brief", action="store_true", help="time score with and without briefs")
     parser.add_argument("--fit-only", type=int, metavar="N", help="time the fit alone on N calls")
     parser.add_argument(
         "--train-only", type=int, metavar="N", help="time train (5-fold CV) alone on N calls"
@@ -268,6 +288,9 @@ def main() -> None:
     args = parser.parse_args()
     if args.phases:
         phases()
+        return
+    if args.brief:
+        brief_speed()
         return
     if args.score_only:  # the same calls as the full run's (same seed), scored again and again
         with tempfile.TemporaryDirectory() as tmp:
