@@ -118,9 +118,11 @@ _VAGUE = re.compile(
     r"(?:like|want|wanted|need) to (?:know|understand|find out|ask))\b",
     re.IGNORECASE,
 )
+# A customer asking to be transferred: a way to the resolution (below), and a handover.
+_TRANSFER_ME = r"(?:transfer|connect) (?:me|us)\b|put (?:me|us) through\b"
 # Asks for a way to the resolution rather than the resolution: a transfer, a number, a call.
 _ROUTING = re.compile(
-    r"\b(?:(?:transfer|connect) (?:me|us)\b|put (?:me|us) through|"
+    rf"\b(?:{_TRANSFER_ME}|"
     r"(?:give|tell) me (?:the|a|their|your) (?:\w+ )?(?:number|address|email)|"
     r"(?:someone|somebody|anyone|anybody) (?:\w+ ){0,3}(?:i|we) can (?:just )?(?:talk|speak) to|"
     r"have (?:them|someone|somebody) (?:call|ring) (?:me|us)|"
@@ -135,8 +137,7 @@ _ROUTING = re.compile(
 _HANDOFF = re.compile(
     r"\b(?:i(?:'ll| will|'m going to| am going to|'m gonna| can) (?:\w+ )?(?:transfer|put|send|"
     r"refer|pass|escalate|connect) (?:you|this|it|your (?:call|case|claim))\b|"
-    r"(?:transferring|putting) you (?:through|now|over|to)\b|"
-    r"(?:transfer|connect) me\b|put me (?:through|to)\b)",
+    rf"(?:transferring|putting) you (?:through|now|over|to)\b|{_TRANSFER_ME}|put me to\b)",
     re.IGNORECASE,
 )
 # Earlier contacts: said by either side.
@@ -405,16 +406,12 @@ def _first_problem(call: Transcript, ask: int) -> list[int]:
 def _states_problem(call: Transcript, i: int) -> bool:
     words = len(call.turns[i].text.split())
     return bool(_PROBLEM.search(call.turns[i].text)) and (
-        words >= 12 or (words >= 6 and not _answers_id(call, i))
+        words >= 12 or (words >= 6 and not _answers(call, i, _ID_QUESTION))
     )
 
 
 def _says_more(call: Transcript, i: int) -> bool:
-    return len(call.turns[i].text.split()) >= 12 and not _answers_id(call, i)
-
-
-def _answers_id(call: Transcript, i: int) -> bool:
-    return _answers(call, i, _ID_QUESTION)
+    return len(call.turns[i].text.split()) >= 12 and not _answers(call, i, _ID_QUESTION)
 
 
 def _answers(call: Transcript, i: int, question: re.Pattern[str]) -> bool:
@@ -435,8 +432,9 @@ def _want_turn(
 ) -> list[int]:
     """The customer's latest want before the escalation ``ask`` (in the whole call when
     ``to_end``: the call did not escalate); a turn whose only ask is a supervisor, complaint or
-    churn phrase does not count. Else the ask's turn when it says more than 'get me a
-    supervisor', else the first want after it; the bare ask when nothing else asks."""
+    churn phrase does not count, and a transfer, number or copy ask only when nothing else
+    asks. Else the ask's turn when it says more than 'get me a supervisor', else the first want
+    after it; the bare ask when nothing else asks."""
 
     def wants(i: int) -> bool:
         text = call.turns[i].text
@@ -456,16 +454,15 @@ def _want_turn(
         return bool(evidence) and not _WANT.search(_without(call.turns[i].text, evidence))
 
     customer = _customer_turns(call)
-    at_ask = [i for i in customer if i == ask]
-    ask_evidence = by_turn.get(ask, [])
     upto = len(call.turns) if to_end else ask
     before = [i for i in customer if i < upto and wants(i) and not bare_ask(i)]
     if before:
-        # an ask to be put through or given a number is a way to the want, not the want
+        # an ask to be put through, given a number or sent a copy is a way to the want, not it
         return [([i for i in before if not _ROUTING.search(call.turns[i].text)] or before)[-1]]
-    after = [i for i in customer if i > ask and wants(i) and not bare_ask(i)]
-    if at_ask and _says_more_than_ask(call.turns[ask].text, ask_evidence):
+    at_ask = [i for i in customer if i == ask]
+    if at_ask and _says_more_than_ask(call.turns[ask].text, by_turn.get(ask, [])):
         return at_ask
+    after = [i for i in customer if i > ask and wants(i) and not bare_ask(i)]
     return after[:1] or [i for i in customer if i in problem and wants(i)][:1] or at_ask
 
 
