@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _docs import write_section  # noqa: E402
 
 from escalation_risk import load_model, read_transcripts  # noqa: E402
-from escalation_risk.brief import brief  # noqa: E402
+from escalation_risk.brief import Brief, brief  # noqa: E402
 from escalation_risk.cutting import ESCALATION_TURN  # noqa: E402
 from escalation_risk.transcripts import Transcript  # noqa: E402
 
@@ -50,30 +50,29 @@ SETS = {
 }
 
 
-def evaluate(
-    show: int = 0, *, outcome: bool = True
-) -> tuple[dict[str, dict[str, list[bool]]], list[int]]:
-    """Per set and measure, one hit flag per call; and every plain-text brief's length. Without
-    ``outcome`` the calls lose their escalation label and turn, as most real input comes."""
+def briefs(*, outcome: bool = True) -> dict[str, Brief]:
+    """The brief of every labelled call, by call id. Without ``outcome`` the calls lose their
+    escalation label and turn, as most real input comes."""
     document = json.loads(GOLD.read_text())
-    calls = {c.call_id: c for c in read_transcripts(ROOT / "data" / "corpus")}
-    if not outcome:
-        calls = {k: _without_outcome(c) for k, c in calls.items()}
+    wanted = {row["call_id"] for part in SETS for row in document[part]}
     model = load_model()
+    made = {}
+    for call in read_transcripts(ROOT / "data" / "corpus"):
+        if call.call_id in wanted:
+            made[call.call_id] = brief(call if outcome else _without_outcome(call), model)
+    return made
+
+
+def evaluate(made: dict[str, Brief]) -> dict[str, dict[str, list[bool]]]:
+    """Per set and measure, one hit flag per call."""
+    document = json.loads(GOLD.read_text())
     results: dict[str, dict[str, list[bool]]] = {}
-    words: list[int] = []
     for part in SETS:
         for row in document[part]:
-            made = brief(calls[row["call_id"]], model)
-            text = made.text()
-            words.append(len(text.split()))
-            if len(words) <= show:
-                print(text, "\n")
             for name in FIELDS:
-                judge(
-                    {i.turn for i in getattr(made, name)}, row, name, results.setdefault(part, {})
-                )
-    return results, words
+                quoted = {i.turn for i in getattr(made[row["call_id"]], name)}
+                judge(quoted, row, name, results.setdefault(part, {}))
+    return results
 
 
 def _without_outcome(call: Transcript) -> Transcript:
@@ -95,20 +94,17 @@ def _cell(hits: list[bool]) -> str:
     return f"{sum(hits)}/{len(hits)} = {sum(hits) / len(hits):.0%}"
 
 
-def agreement() -> list[str]:
+def agreement(made: dict[str, Brief]) -> list[str]:
     """Table rows: the second reader's labels judged against the first reader's, as if the
     second reader were a brief quoting one turn, and the brief against each reader, on the
     calls both labelled."""
     document = json.loads(GOLD.read_text())
     first = {row["call_id"]: row for part in ("test4", "test5") for row in document[part]}
     second = {row["call_id"]: row for row in json.loads(SECOND.read_text())["calls"]}
-    calls = {c.call_id: c for c in read_transcripts(ROOT / "data" / "corpus")}
-    model = load_model()
     table: dict[str, dict[str, list[bool]]] = {}
     for call_id, label in first.items():
-        made = brief(calls[call_id], model)
         for name in FIELDS:
-            quoted = {item.turn for item in getattr(made, name)}
+            quoted = {item.turn for item in getattr(made[call_id], name)}
             other = {second[call_id][name]} - {None}
             judge(other, label, name, table.setdefault("second reader, against the first", {}))
             judge(quoted, label, name, table.setdefault("the brief, against the first", {}))
@@ -124,7 +120,7 @@ def agreement() -> list[str]:
 
 
 def _without_outcome_rows(results: dict[str, dict[str, list[bool]]]) -> list[str]:
-    bare, _ = evaluate(outcome=False)
+    bare = evaluate(briefs(outcome=False))
     groups = {"171 escalated (all read)": list(SETS)[:7], **{SETS[p]: [p] for p in list(SETS)[7:]}}
     rows = []
     for label, parts in groups.items():
@@ -141,7 +137,13 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--show", type=int, default=0, help="print the first N briefs")
     args = parser.parse_args()
-    results, words = evaluate(args.show)
+    made = briefs()
+    results = evaluate(made)
+    document = json.loads(GOLD.read_text())
+    in_order = [made[row["call_id"]] for part in SETS for row in document[part]]
+    for shown in in_order[: args.show]:
+        print(shown.text(), "\n")
+    words = [len(b.text().split()) for b in in_order]
     header = "| problem, strict | problem, lenient | want, strict | want, lenient |"
     lines = [
         "## Escalation brief",
@@ -172,7 +174,7 @@ def main() -> None:
         "",
         "| who, judged against which reader | " + header[2:],
         "|---|---|---|---|---|",
-        *agreement(),
+        *agreement(made),
         "",
         "Without the outcome: the same calls with no escalation label or turn, as most real "
         "input comes; the brief then takes the customer's first supervisor, complaint or churn "
