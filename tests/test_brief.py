@@ -145,9 +145,8 @@ def test_latest_want_wins_and_identification_is_skipped():
 def test_wants_asked_as_questions_count_and_asks_about_the_call_do_not(want, later):
     """A want may be a question about the outcome, a proposal or a bare instruction; a later
     ask about the call itself (a call back, where to send something, a transfer, a number, a
-    reference or an email copy),
-    a plea for "anything you can do" or the customer's own plans ("I need to be there") is not
-    the want."""
+    reference or an email copy), a plea for "anything you can do" or the customer's own plans
+    ("I need to be there") is not the want."""
     c = call(
         "asks",
         ("agent", "Billing, how can I help?"),
