@@ -58,7 +58,8 @@ _HELP_QUESTION = re.compile(
 _TOPIC = re.compile(r"\b(?:calling|ringing|phoning) (?:about|because|regarding)\b", re.IGNORECASE)
 # A customer asking for a resolution: a request form, or a sentence that starts with a verb.
 _VERBS = (
-    r"send|refund|waive|extend|reverse|credit|fix|block|stop|cancel|take|put|open|call|check|"
+    r"send|refund|waive|extend|reverse|credit|fix|block|stop|cancel|take(?! care)|put|open|call|"
+    r"check|"
     r"find|move|bring|split|lower|approve|replace|return|sort|remove|look (?:at|for|into)|set up"
 )
 _WANT = re.compile(
@@ -367,12 +368,19 @@ def _problem_turns(call: Transcript, ask: int) -> list[int]:
     answers = [
         i
         for i in _customer_turns(call)
-        if i < ask and _answers(call, i, _HELP_QUESTION) and len(call.turns[i].text.split()) >= 6
+        if i < ask and _answers(call, i, _HELP_QUESTION) and _tells(call.turns[i].text)
     ]
     answer = answers[-1] if answers else None
     if answer is None or answer in turns:
         return turns
     return [turns[0], answer] if turns and turns[0] < answer else [answer]
+
+
+def _tells(text: str) -> bool:
+    """Whether an answer says something: twelve words, or six with a problem word ("Hi um okay so
+    I was at the terminal" does not; the card that fell in the water comes next)."""
+    words = len(text.split())
+    return words >= 12 or (words >= 6 and bool(_PROBLEM.search(text)))
 
 
 def _first_problem(call: Transcript, ask: int) -> list[int]:

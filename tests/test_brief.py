@@ -140,6 +140,7 @@ def test_latest_want_wins_and_identification_is_skipped():
         ("Just want to bump my plan down to the basic one.", "Is there a number for the branch?"),
         ("fine fine ill take the credit just send the label", "Okay. Send it where?"),
         ("My manager needs an invoice with the company name on it.", "Okay. Send it where?"),
+        ("I need to return these boots, they're the wrong size.", "That's it. Take care."),
     ],
 )
 def test_wants_asked_as_questions_count_and_asks_about_the_call_do_not(want, later):
@@ -203,6 +204,15 @@ def test_the_answer_to_what_can_i_help_with_is_the_problem():
         ("customer", "I went to pick up my pills and they want a hundred and sixty-two dollars."),
     )
     assert [i.turn for i in brief(again).problem] == [3]
+    # an answer that says nothing yet is not the problem: the next turn tells it
+    slow = call(
+        "slow",
+        ("agent", "Thank you for calling the credit union, how can I help you?"),
+        ("customer", "Hi um okay so I was at the fishing terminal."),
+        ("agent", "Yeah. Mhm."),
+        ("customer", "I was docking my boat and my card fell into the water, so I need a new one."),
+    )
+    assert [i.turn for i in brief(slow).problem] == [3]
 
 
 def test_a_call_that_did_not_escalate_keeps_its_wants_after_a_threat():
