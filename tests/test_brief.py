@@ -215,6 +215,18 @@ def test_the_answer_to_what_can_i_help_with_is_the_problem():
     assert [i.turn for i in brief(slow).problem] == [3]
 
 
+def test_a_real_vendor_call_briefs_its_problem():
+    """Amazon Transcribe's sample call, read by hand: the customer's card fell into the water
+    (turn 3); turn 1 ("I was at fisherman's terminal") only starts the story."""
+    (aws,) = read_transcripts(
+        ROOT / "tests/fixtures/formats/aws_transcribe_call_analytics_example-call.json"
+    )
+    made = brief(aws)
+    assert [i.turn for i in made.problem] == [3] and "card fell into the water" in made.problem[
+        0
+    ].text
+
+
 def test_a_call_that_did_not_escalate_keeps_its_wants_after_a_threat():
     """Labelled as not escalated, a churn threat is not the escalation: the want said after it
     counts and the brief names no escalation turn. Unlabelled, the threat stands in for one."""
