@@ -47,6 +47,7 @@ SETS = {
     "unresolved": "48 neither escalated nor resolved: judged round 6, read to tune round 7",
     "resolved": "40 resolved, not escalated: judged round 7, read to tune round 8",
     "resolved2": "next 40 resolved, not escalated: judged round 8 once",
+    "resolved3": "next 56 resolved, not escalated: judged today's rules once",
 }
 
 
@@ -155,7 +156,8 @@ def main() -> None:
         "once and was read to tune the next. Strict: the brief quotes the labelled turn; "
         "lenient: that turn or another labelled version of it. Calls that ask for nothing in "
         "words are left out of the want columns. Target: 85% of calls. Today's rules on every "
-        "set (only the last row is a judgement of them):",
+        "set (only the last two rows judge them: labelled after the last round, never read to tune "
+        "it):",
         "",
         "| set | " + header[2:],
         "|---|---|---|---|---|",
