@@ -59,8 +59,8 @@ _TOPIC = re.compile(r"\b(?:calling|ringing|phoning) (?:about|because|regarding)\
 # A customer asking for a resolution: a request form, or a sentence that starts with a verb.
 _VERBS = (
     r"send|refund|waive|extend|reverse|credit|fix|block|stop|cancel|take(?! care)|put|open|call|"
-    r"check|"
-    r"find|move|bring|split|lower|approve|replace|return|sort|remove|look (?:at|for|into)|set up"
+    r"check|find|move|bring|split|lower|approve|replace|return|sort|remove|look (?:at|for|into)|"
+    r"set up"
 )
 _WANT = re.compile(
     rf"\b(?:{_I} (?:just |really |only )?(?:want|need|would like|'d like)|{_I}'d like|"

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import functools
 import json
 import sys
 from pathlib import Path
@@ -51,10 +52,16 @@ SETS = {
 }
 
 
+@functools.cache
+def gold() -> dict:
+    """brief_gold.json, read once."""
+    return json.loads(GOLD.read_text())
+
+
 def briefs(*, outcome: bool = True) -> dict[str, Brief]:
     """The brief of every labelled call, by call id. Without ``outcome`` the calls lose their
     escalation label and turn, as most real input comes."""
-    document = json.loads(GOLD.read_text())
+    document = gold()
     wanted = {row["call_id"] for part in SETS for row in document[part]}
     model = load_model()
     made = {}
@@ -66,7 +73,7 @@ def briefs(*, outcome: bool = True) -> dict[str, Brief]:
 
 def evaluate(made: dict[str, Brief]) -> dict[str, dict[str, list[bool]]]:
     """Per set and measure, one hit flag per call."""
-    document = json.loads(GOLD.read_text())
+    document = gold()
     results: dict[str, dict[str, list[bool]]] = {}
     for part in SETS:
         for row in document[part]:
@@ -99,7 +106,7 @@ def agreement(made: dict[str, Brief]) -> list[str]:
     """Table rows: the second reader's labels judged against the first reader's, as if the
     second reader were a brief quoting one turn, and the brief against each reader, on the
     calls both labelled."""
-    document = json.loads(GOLD.read_text())
+    document = gold()
     first = {row["call_id"]: row for part in ("test4", "test5") for row in document[part]}
     second = {row["call_id"]: row for row in json.loads(SECOND.read_text())["calls"]}
     table: dict[str, dict[str, list[bool]]] = {}
@@ -140,7 +147,7 @@ def main() -> None:
     args = parser.parse_args()
     made = briefs()
     results = evaluate(made)
-    document = json.loads(GOLD.read_text())
+    document = gold()
     in_order = [made[row["call_id"]] for part in SETS for row in document[part]]
     for shown in in_order[: args.show]:
         print(shown.text(), "\n")

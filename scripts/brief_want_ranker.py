@@ -14,7 +14,6 @@ An experiment: nothing here ships.
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
@@ -26,7 +25,7 @@ from sklearn.model_selection import GroupKFold
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _docs import write_section  # noqa: E402
-from bench_brief import GOLD, SETS  # noqa: E402
+from bench_brief import SETS, gold  # noqa: E402
 
 from escalation_risk import load_model, read_transcripts  # noqa: E402
 from escalation_risk.cutting import cut_point  # noqa: E402
@@ -56,7 +55,7 @@ def candidates(call: Transcript, ask: int) -> tuple[list[int], list[str], list[l
 
 
 def main() -> None:
-    document = json.loads(GOLD.read_text())
+    document = gold()
     calls = {c.call_id: c for c in read_transcripts(ROOT / "data" / "corpus")}
     matcher = load_model().features.matcher(redact_quotes=False)
     rows = [r for part in SETS for r in document[part] if r["desired_outcome"] is not None]
