@@ -8,7 +8,7 @@
     python scripts/bench_speed.py --train-only 5000   # train with its 5-fold CV on N calls
     python scripts/bench_speed.py --score-only 100000 --runs 3   # 2-job scoring again, K times
     python scripts/bench_speed.py --score-only 100000 --runs 1 --made-up 5   # new words a call
-    python scripts/bench_speed.py --brief    # score with and without briefs, bundled calls, 1 job
+    python scripts/bench_speed.py --brief    # score with and without briefs, one process
 
 Inputs: data/corpus (turns are resampled into new calls: a fixed-length set of 1,000 ± 100
 words a call, the target, and a realistic mix of 20-60 turns and 300-2,000 words).
@@ -26,7 +26,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import psutil
 
@@ -214,14 +216,6 @@ def phases(n: int = 300) -> None:
     tokenizer = nlp().tokenizer
     analyzed = [matcher.analyze(c) for c in calls]
 
-    def best(work) -> float:  # type: ignore[no-untyped-def]
-        times = []
-        for _ in range(3):
-            started = time.perf_counter()
-            work()
-            times.append(time.perf_counter() - started)
-        return min(times) / len(calls) * 1000
-
     steps = {
         "bare spaCy tokenization": lambda: [
             list(tokenizer.pipe(t.text for t in c.turns)) for c in calls
@@ -236,7 +230,7 @@ def phases(n: int = 300) -> None:
         "score_calls (all, with reasons and rows)": lambda: score_calls(calls, model),
     }
     for name, work in steps.items():
-        print(f"{name}: {best(work):.2f} ms per call")
+        print(f"{name}: {_best_of(work)[0] / len(calls) * 1000:.2f} ms per call")
 
 
 def brief_speed() -> None:
@@ -248,13 +242,19 @@ def brief_speed() -> None:
     model = load_model()
     score(calls[:20], model, brief=True)  # builds the lazy parts
     for label, brief in (("without --brief", False), ("with --brief", True)):
-        times = []
-        for _ in range(3):
-            started = time.perf_counter()
-            scored = score(calls, model, brief=brief)
-            times.append(time.perf_counter() - started)
+        seconds, scored = _best_of(lambda brief=brief: score(calls, model, brief=brief))
         high = int((scored["band"] == "high").sum())
-        print(f"{label}: {len(calls) / min(times):,.0f} calls/s ({high} of {len(calls)} high)")
+        print(f"{label}: {len(calls) / seconds:,.0f} calls/s ({high} of {len(calls)} high)")
+
+
+def _best_of(work: Callable[[], Any], runs: int = 3) -> tuple[float, Any]:
+    """The fewest seconds ``work`` took in ``runs`` runs, and what its last run returned."""
+    times, result = [], None
+    for _ in range(runs):
+        started = time.perf_counter()
+        result = work()
+        times.append(time.perf_counter() - started)
+    return min(times), result
 
 
 def _peer_batch(peer, batch, out, pd) -> None:  # type: ignore[no-untyped-def]
