@@ -32,7 +32,7 @@ TIMELINE_TURNS = 12  # the timeline's last turns with warning signs, each with i
 _I = r"(?:i|we)"
 # An agent turn asking for identification, and the customer's answer to it.
 _ID_QUESTION = re.compile(
-    r"\b(?:name|number|account|date of birth|birthday|address|post ?code|zip|pin|security|"
+    r"\b(?:(?<!my )name|number|account|date of birth|birthday|address|post ?code|zip|pin|security|"
     r"verif\w*|last four|social|e-?mail|reference|confirm\w*|spell)\b",
     re.IGNORECASE,
 )
@@ -50,9 +50,20 @@ _PROBLEM = re.compile(
 )
 # The agent asking what the call is about: the customer's answer states the problem.
 _HELP_QUESTION = re.compile(
-    r"\b(?:how (?:can|may|could) (?:i|we) (?:help|assist)|what can (?:i|we) (?:do|help)|"
+    r"\b(?:how (?:can|may|could) (?:i|we) (?:help|assist|be of (?:any )?assistance)|"
+    r"what can (?:i|we) (?:do|help)|"
     r"what(?:'s| is|s) (?:the (?:query|question|issue|problem)|up|going on|happening)|"
     r"what seems to be)\b",
+    re.IGNORECASE,
+)
+# Talk about the line or the call itself ("sorry, I can't hear you, say that again?", "give me a
+# sec"): blanked before a turn is read for a problem or a want.
+_LINE_NOISE = re.compile(
+    r"\b(?:(?:can'?t|cannot|couldn'?t|could not) hear (?:you|me|a thing|anything)|"
+    r"can you hear me|(?:breaking|cutting|cut) (?:up|out)|"
+    r"(?:(?:can|could|would) you )?(?:please )?say (?:that |it )?again|"
+    r"(?:the )?line(?:'s| is) (?:choppy|bad|terrible|awful)|speak (?:up|(?:more |a bit )?loud\w*)|"
+    r"give me a (?:sec(?:ond)?|minute|moment)|bear with me)\b",
     re.IGNORECASE,
 )
 _TOPIC = re.compile(r"\b(?:calling|ringing|phoning) (?:about|because|regarding)\b", re.IGNORECASE)
@@ -63,7 +74,7 @@ _VERBS = (
     r"set up"
 )
 _WANT = re.compile(
-    rf"\b(?:{_I} (?:just |really |only )?(?:want|need|would like|'d like)|{_I}'d like|"
+    rf"\b(?:{_I} (?:just |really |only )?(?:want|wanna|need|would like|'d like)|{_I}'d like|"
     r"(?<![\w,;] )(?:just |really )?(?:want|wanna|need) to|needs (?:a|an|some|something)\b|"
     r"(?:don'?t|do not) want to (?:pay|be charged|lose)|hoping to|"
     r"how (?:do|can|would) (?:i|we) (?:get|have|pay|change|cancel|return|set up|move)|"
@@ -73,7 +84,8 @@ _WANT = re.compile(
     r"i'm asking (?:for|you|how|whether|that)|(?:can|could|would|will) you|"
     r"(?:something|anything) (?:you|they) (?:can|could) |"  # "something you could waive?"
     r"(?:can|could|may) i (?:get|have|send|email|give|pay|bring|just|go|switch|move|change|keep|"
-    r"add|pick)|not even (?:a|an|the|some) \w+|(?:do you not|don'?t you) (?:do|have|offer|sell)|"
+    r"add|pick)|not even (?:a|an|the|some) \w+|"
+    r"(?:do you not|don'?t you)(?: lot| guys| people)? (?:do|have|offer|sell)|"
     r"is there (?:any(?:thing|one|body)?|no|some(?:thing|one|body)?|nothing)|what about|"
     r"(?<!cant )(?<!can't )(?<!won't )give me|please tell me|"
     r"(?:is|would) it (?:be )?possible|(?:wonder(?:ed|ing)?|hoping) (?:if|whether)|"
@@ -87,7 +99,9 @@ _WANT = re.compile(
     r"(?<![\w,;] )(?:and|but|so) (?:for )?(?:the|my) \w+(?: \w+){0,3}(?=\?)|"
     r"what happens (?:to|with)|"
     r"(?:can'?t|cannot|couldn'?t|won'?t) you|"
-    r"(?:i|we) (?:was|were) thinking (?:like|maybe|about|of|more)|"
+    r"(?:i|we) (?:was|were) thinking (?:like|maybe|about|of|more)|(?:i|we) can pay\b|"
+    r"(?:was|were) (?:gonna|going to) ask (?:if|for|about|whether)|"
+    r"told (?:me|us) to call (?:\w+ ){0,3}(?:for|to|about)|(?:you'll|you will) make sure|"
     r"(?:will|would|can|could) (?:they|someone|somebody|you) (?:\w+ )?(?:fix|pay|refund|cover|"
     r"replace|credit|stop|cancel|reverse|waive|approve|get|come|send|sort)|"
     r"so you (?:will|can|could|would)|"
@@ -102,9 +116,11 @@ _WANT = re.compile(
 # An agent's offer put as a question ("Do you want the same on the other lines?"): a short
 # reply to it accepts the offer; it is not the customer's own want.
 _OFFER_QUESTION = re.compile(
-    r"\b(?:do you want|would you like|want me to|shall i|should i)\b[^.!?]*\?\s*$", re.IGNORECASE
+    r"\b(?:do you want|would you like|want me to|shall i|should i|sounds? (?:okay|ok|good|alright)|"
+    r"(?:is|would) that (?:be )?(?:okay|ok|alright)|does that work)\b[^.!?]*\?\s*$",
+    re.IGNORECASE,
 )
-_WHETHER = re.compile(r"(?:^|[.!?,]\s+|\b(?:or|and|so|then) )do\s+$", re.IGNORECASE)
+_WHETHER = re.compile(r"(?:^|[.!?,]\s+|\b(?:or|and|so|then|what) )do\s+$", re.IGNORECASE)
 # Asks with nothing in them to quote ("I need help", "I'm asking you to do something").
 _VAGUE = re.compile(
     r"\b(?:need (?:some )?help|(?:do|try) (?:something|anything)|"
@@ -115,6 +131,9 @@ _VAGUE = re.compile(
     r"what'?s (?:going on|happening)|"
     # the customer's own plans: "I need to be there"
     r"need to be (?:there|here|home|back|at|in|on)|"
+    # praise for the agent: "is there someone I can tell that you were really quick?"
+    r"tell\b[^.?!]{0,40}\byou (?:were|are|'ve been|have been) (?:\w+ )?(?:quick|fast|helpful|"
+    r"great|good|kind|amazing|brilliant|lovely|patient)|"
     # wanting to know is asking for information, not for a resolution
     r"(?:like|want|wanted|need) to (?:know|understand|find out|ask))\b",
     re.IGNORECASE,
@@ -129,6 +148,7 @@ _ROUTING = re.compile(
     r"have (?:them|someone|somebody) (?:call|ring) (?:me|us)|"
     # or a way to hold it: sent, copied, emailed, a reference for it
     r"(?:send|email|text|post) (?:it|that|them) (?:to me|over|through)|email it|cc\b|"
+    r"(?:send|give|email|post) (?:me|us) (?:something|it|that|confirmation) in writing|"
     r"reference number|is there a number)",
     re.IGNORECASE,
 )
@@ -378,7 +398,9 @@ def _problem_turns(call: Transcript, ask: int) -> list[int]:
 
 def _tells(text: str) -> bool:
     """Whether an answer says something: twelve words, or six with a problem word ("Hi um okay so
-    I was at the terminal" does not; the card that fell in the water comes next)."""
+    I was at the terminal" does not; the card that fell in the water comes next); talk about the
+    line does not count."""
+    text = _heard(text)
     words = len(text.split())
     return words >= 12 or (words >= 6 and bool(_PROBLEM.search(text)))
 
@@ -396,7 +418,7 @@ def _first_problem(call: Transcript, ask: int) -> list[int]:
     if opening is not None and (not found or opening < found[0]):
         found = [opening, *found]
     if not found:
-        return [i for i in customer if len(call.turns[i].text.split()) >= 12][:1]
+        return [i for i in customer if len(_heard(call.turns[i].text).split()) >= 12][:1]
     first = found[0]
     text = call.turns[first].text
     # after "I'm calling about my bill", the next customer turn that says more is the story
@@ -408,18 +430,30 @@ def _first_problem(call: Transcript, ask: int) -> list[int]:
     ]
     if following and (len(text.split()) < 20 or _TOPIC.search(text)):
         return [first, following[0]]
+    if not _PROBLEM.search(_heard(text)):  # taken for its length: the first problem word too
+        return [first, *[i for i in found[1:] if i < ask][:1]]
     return [first]
 
 
+def _heard(text: str) -> str:
+    """``text`` without its talk about the line ("I can't hear you" states no problem)."""
+    return _LINE_NOISE.sub(" ", text)
+
+
 def _states_problem(call: Transcript, i: int) -> bool:
-    words = len(call.turns[i].text.split())
-    return bool(_PROBLEM.search(call.turns[i].text)) and (
+    text = _heard(call.turns[i].text)
+    words = len(text.split())
+    return bool(_PROBLEM.search(text)) and (
         words >= 12 or (words >= 6 and not _answers(call, i, _ID_QUESTION))
     )
 
 
 def _says_more(call: Transcript, i: int) -> bool:
-    return len(call.turns[i].text.split()) >= 12 and not _answers(call, i, _ID_QUESTION)
+    """Whether customer turn ``i`` says more than an answer: twelve words, not answering an
+    identification question, or twenty-five when it does ("A-C two one seven. This is the third
+    time I'm calling, I was promised a rental on Monday...")."""
+    words = len(_heard(call.turns[i].text).split())
+    return words >= 25 or (words >= 12 and not _answers(call, i, _ID_QUESTION))
 
 
 def _answers(call: Transcript, i: int, question: re.Pattern[str]) -> bool:
@@ -445,7 +479,7 @@ def _want_turn(
     after it; the bare ask when nothing else asks."""
 
     def wants(i: int) -> bool:
-        text = call.turns[i].text
+        text = _heard(call.turns[i].text)
         found = _WANT.search(text)
         return (
             found is not None

@@ -141,6 +141,13 @@ def test_latest_want_wins_and_identification_is_skipped():
         ("fine fine ill take the credit just send the label", "Okay. Send it where?"),
         ("My manager needs an invoice with the company name on it.", "Okay. Send it where?"),
         ("I need to return these boots, they're the wrong size.", "That's it. Take care."),
+        ("i just wanna swap it for the blue one", "ok give me a sec ok done its blinking"),
+        ("Don't you guys have a team that does deals?", "Sorry, can you say that again?"),
+        ("Okay. I can pay fifty now and the rest on Friday?", "What do I need to do then?"),
+        ("I was gonna ask if there's any compensation.", "Can you send me something in writing?"),
+        ("And you'll make sure the old one doesn't charge me?", "Okay. Send it where?"),
+        ("The shop told me to call you to open a claim.", "Okay. Send it where?"),
+        ("So what about a credit?", "Is there someone I can tell that you were really quick?"),
     ],
 )
 def test_wants_asked_as_questions_count_and_asks_about_the_call_do_not(want, later):
@@ -278,6 +285,57 @@ def test_a_short_yes_to_an_agents_offer_is_not_the_want():
         ("customer", "Block all of them."),
     )
     assert [i.turn for i in brief(c).desired_outcome] == [3]
+
+
+def test_a_yes_to_an_offer_put_as_does_that_sound_okay_is_not_the_want():
+    c = call(
+        "option",
+        ("agent", "Pharmacy, how can I help?"),
+        ("customer", "My insurance won't pay for my heart pills at the drive-through anymore."),
+        ("agent", "Your plan wants mail order now."),
+        ("customer", "I don't want it in the mail. I want to get it here."),
+        ("agent", "Option one: I call your plan right now. Does that sound okay?"),
+        ("customer", "Well... yes. Call them."),
+    )
+    assert [i.turn for i in brief(c).desired_outcome] == [3]
+
+
+def test_talk_about_the_line_is_neither_problem_nor_want():
+    """'I can't hear you, say again?' holds a problem word and a request form, and is neither;
+    an agent giving their own name is not asking for the customer's."""
+    c = call(
+        "line",
+        ("agent", "Meter readings, my name is Dana. How can I be of assistance?"),
+        (
+            "customer",
+            "Hi there, sorry, I'm out on the road so if I break up, I want to give a reading.",
+        ),
+        ("agent", "Certainly. May I have your account number?"),
+        (
+            "customer",
+            "Sorry, you're cutting out there, I can't hear you at all, can you say again?",
+        ),
+    )
+    made = brief(c)
+    assert [i.turn for i in made.problem] == [1]
+    assert [i.turn for i in made.desired_outcome] == [1]
+
+
+def test_a_long_answer_to_an_identification_question_can_be_the_problem():
+    """Asked for a claim number, the customer tells the story instead: the answer is the
+    problem, and without a problem word in it the first turn with one comes too."""
+    c = call(
+        "story",
+        ("agent", "Auto claims. Can I start with your claim number?"),
+        (
+            "customer",
+            "You can start by telling me why nobody ever calls back. This is the third time "
+            "I'm calling. I was promised a rental on Monday. It's Thursday.",
+        ),
+        ("agent", "I'm sorry. What's the claim number?"),
+        ("customer", "A-C two one seven. The adjuster approved it and I still don't have a car."),
+    )
+    assert [i.turn for i in brief(c).problem] == [1, 3]
 
 
 def test_a_bare_escalation_ask_is_the_want_when_nothing_else_asks():
