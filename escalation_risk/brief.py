@@ -76,6 +76,7 @@ _VERBS = (
 _WANT = re.compile(
     rf"\b(?:{_I} (?:just |really |only )?(?:want|wanna|need|would like|'d like)|{_I}'d like|"
     r"(?<![\w,;] )(?:just |really )?(?:want|wanna|need) to|needs (?:a|an|some|something)\b|"
+    r"(?:they|he|she) wants? (?:a|an)\b|"
     r"(?:don'?t|do not) want to (?:pay|be charged|lose)|hoping to|"
     r"how (?:do|can|would) (?:i|we) (?:get|have|pay|change|cancel|return|set up|move)|"
     r"is there (?:a|an) (?:number|option|discount|deal|form|link|plan|cheaper)|"
@@ -83,12 +84,15 @@ _WANT = re.compile(
     r"calling (?:about|to) (?:return|cancel|chang|mov|updat|add|book|pay|switch)\w*|"
     r"i'm asking (?:for|you|how|whether|that)|(?:can|could|would|will) you|"
     r"(?:something|anything) (?:you|they) (?:can|could) |"  # "something you could waive?"
-    r"(?:can|could|may) i (?:get|have|send|email|give|pay|bring|just|go|switch|move|change|keep|"
-    r"add|pick)|not even (?:a|an|the|some) \w+|"
+    r"(?:can|could|may) (?:i|we) (?:also )?(?:get|have|send|email|give|pay|bring|just|go|switch|"
+    r"move|change|keep|make|add|pick)|not even (?:a|an|the|some) \w+|"
     r"(?:do you not|don'?t you)(?: lot| guys| people)? (?:do|have|offer|sell)|"
     r"is there (?:any(?:thing|one|body)?|no|some(?:thing|one|body)?|nothing)|what about|"
     r"(?<!cant )(?<!can't )(?<!won't )give me|please tell me|"
-    r"(?:is|would) it (?:be )?possible|(?:wonder(?:ed|ing)?|hoping) (?:if|whether)|"
+    r"(?:(?:is|would) it (?:be )?|(?:^|[.!?,]\s+)is )possible|"
+    r"(?:if|whether) (?:i|we) (?:can|could) (?:\w+ )?(?:get|have|keep|change|move|pay|add|cancel|"
+    r"return|switch|extend)|maybe (?:you|they) (?:can |could )?(?:pay|refund|cover|send|give|fix)|"
+    r"(?:wonder(?:ed|ing)?|hoping) (?:if|whether)|"
     r"can (?:that|it|this|they|(?:the|my|that|this) \w+) be|"
     r"(?:can|could) (?:someone|somebody|anyone|anybody)|"
     r"take (?:it|that|them) off|knock (?:it )?off|(?:money|percent|fees?|charges?) back|"
@@ -109,7 +113,7 @@ _WANT = re.compile(
     r"show|come)|(?:is|was) (?:the|my) (?:money|refund|payment) (?:gone|lost|coming)|"
     r"when (?:are|will|is|do) (?:they|you|it|someone|somebody) (?:gonna |going to )?"
     r"(?:get|fix|pay|refund|decide|look|come|sort)|"
-    r"(?:(?:so|then) you|(?:so |then )?just|please) (?:" + _VERBS + r"))\b"
+    r"(?:(?:so|then) you|(?<!i )(?<!we )(?:so |then )?just|please) (?:" + _VERBS + r"))\b"
     r"|(?:^|[.!?,]\s+)(?:please |just |so |then |or |ok(?:ay)?,? |at least )*(?:" + _VERBS + r")\b",
     re.IGNORECASE,
 )
@@ -117,7 +121,7 @@ _WANT = re.compile(
 # reply to it accepts the offer; it is not the customer's own want.
 _OFFER_QUESTION = re.compile(
     r"\b(?:do you want|would you like|want me to|shall i|should i|sounds? (?:okay|ok|good|alright)|"
-    r"(?:is|would) that (?:be )?(?:okay|ok|alright)|does that work)\b[^.!?]*\?\s*$",
+    r"(?:is|would) that (?:be )?(?:okay|ok|alright)|does that work)\b[^.!?]*(?:\?\s*)?$",
     re.IGNORECASE,
 )
 _WHETHER = re.compile(r"(?:^|[.!?,]\s+|\b(?:or|and|so|then|what) )do\s+$", re.IGNORECASE)
@@ -131,9 +135,12 @@ _VAGUE = re.compile(
     r"what'?s (?:going on|happening)|"
     # the customer's own plans: "I need to be there"
     r"need to be (?:there|here|home|back|at|in|on)|"
-    # praise for the agent: "is there someone I can tell that you were really quick?"
-    r"tell\b[^.?!]{0,40}\byou (?:were|are|'ve been|have been) (?:\w+ )?(?:quick|fast|helpful|"
-    r"great|good|kind|amazing|brilliant|lovely|patient)|"
+    # praise for the agent: "is there someone I can tell that you were really quick?", "I just
+    # want to say Marisol was very good"
+    r"(?:tell|say)\b[^.?!]{0,40}\b\w+ (?:were|was|are|is|'ve been|have been|has been) (?:\w+ )?"
+    r"(?:quick|fast|helpful|great|good|kind|amazing|brilliant|lovely|patient)|good job|"
+    # a rhetorical question: "how can you not see it?"
+    r"(?:can|could) you not (?:see|find|tell)|"
     # wanting to know is asking for information, not for a resolution
     r"(?:like|want|wanted|need) to (?:know|understand|find out|ask))\b",
     re.IGNORECASE,
@@ -143,7 +150,8 @@ _TRANSFER_ME = r"(?:transfer|connect) (?:me|us)\b|put (?:me|us) through\b"
 # Asks for a way to the resolution rather than the resolution: a transfer, a number, a call.
 _ROUTING = re.compile(
     rf"\b(?:{_TRANSFER_ME}|"
-    r"(?:give|tell) me (?:the|a|their|your) (?:\w+ )?(?:number|address|email)|"
+    r"(?:give|tell) me (?:the|a|their|your|my) (?:\w+ ){0,2}(?:number|address|email)|"
+    r"send me (?:an? )?(?:email|text|confirmation|copy)|"
     r"(?:someone|somebody|anyone|anybody) (?:\w+ ){0,3}(?:i|we) can (?:just )?(?:talk|speak) to|"
     r"have (?:them|someone|somebody) (?:call|ring) (?:me|us)|"
     # or a way to hold it: sent, copied, emailed, a reference for it

@@ -148,6 +148,12 @@ def test_latest_want_wins_and_identification_is_skipped():
         ("And you'll make sure the old one doesn't charge me?", "Okay. Send it where?"),
         ("The shop told me to call you to open a claim.", "Okay. Send it where?"),
         ("So what about a credit?", "Is there someone I can tell that you were really quick?"),
+        ("Okay. Can I also have the tracking when it ships?", "Or maybe I just put it wrong."),
+        ("Ah, and can we get the bassinet seat?", "Can you tell me my right account number?"),
+        ("Is possible pay little by little?", "Can you send me an email that it's done?"),
+        ("So I wanted to know if I can keep the rental.", "I just want to say Ana was very good."),
+        ("My wife, she wants a card also, on my account.", "How can you not see it?"),
+        ("The hotel told me to call, maybe you pay for clothes?", "Okay. Send it where?"),
     ],
 )
 def test_wants_asked_as_questions_count_and_asks_about_the_call_do_not(want, later):
@@ -296,6 +302,20 @@ def test_a_yes_to_an_offer_put_as_does_that_sound_okay_is_not_the_want():
         ("customer", "I don't want it in the mail. I want to get it here."),
         ("agent", "Option one: I call your plan right now. Does that sound okay?"),
         ("customer", "Well... yes. Call them."),
+    )
+    assert [i.turn for i in brief(c).desired_outcome] == [3]
+
+
+def test_a_yes_to_an_unpunctuated_offer_is_not_the_want():
+    """Speech-to-text output often has no question mark: "want me to do that" still offers."""
+    c = call(
+        "asr",
+        ("agent", "card services how can i help"),
+        ("customer", "the gym charged me twice after i cancelled in january"),
+        ("agent", "ok i can open a dispute for both"),
+        ("customer", "yes exactly i want the refund for both"),
+        ("agent", "and i can block that merchant so april wont go through want me to do that"),
+        ("customer", "yes please block"),
     )
     assert [i.turn for i in brief(c).desired_outcome] == [3]
 
