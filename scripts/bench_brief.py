@@ -11,11 +11,12 @@ read to tune the rules by round 6; ``unresolved`` (every call neither escalated 
 judged round 6 once and was read to tune round 7; ``resolved`` (40) judged round 7 once and was
 read to tune round 8; ``resolved2`` (the next 40 resolved calls) judged round 8 once and
 ``resolved3`` (the next 56) round 8 with the handover stand-in, both then read to tune round 9;
-``resolved4`` (the next 56) judged round 9 once. Strict: the brief quotes the labelled turn;
-lenient: the labelled turn or one of its other versions (``*_also``). Calls whose customer asks for
-nothing in words (want null) are left out of the want figures. ``brief_second.json`` is a second
-reader's labels of the calls of ``test4`` and ``test5``, made without seeing the first reader's or
-the brief's.
+``resolved4`` (the next 56) judged round 9 once and was read to tune round 10; ``resolved5`` (the
+last 69, with which every call of the corpus is labelled) judged round 10 once. Strict: the brief
+quotes the labelled turn; lenient: the labelled turn or one of its other versions (``*_also``).
+Calls whose customer asks for nothing in words (want null) are left out of the want figures.
+``brief_second.json`` is a second reader's labels of the calls of ``test4`` and ``test5``, made
+without seeing the first reader's or the brief's.
 """
 
 from __future__ import annotations
@@ -52,7 +53,8 @@ SETS = {
     "resolved2": "next 40 resolved, not escalated: judged round 8 once, read to tune round 9",
     "resolved3": "next 56 resolved, not escalated: judged round 8 with the handover stand-in "
     "once, read to tune round 9",
-    "resolved4": "next 56 resolved, not escalated: judged round 9 once",
+    "resolved4": "next 56 resolved, not escalated: judged round 9 once, read to tune round 10",
+    "resolved5": "last 69 resolved, not escalated: judged round 10 once",
 }
 
 
