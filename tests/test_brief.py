@@ -280,42 +280,27 @@ def test_without_an_ask_the_transfer_is_the_handover():
     assert brief(refused).escalation_turn is None
 
 
-def test_a_short_yes_to_an_agents_offer_is_not_the_want():
+@pytest.mark.parametrize(
+    ("offer", "reply"),
+    [
+        ("I'm blocking them now. Do you want the same on the other lines?", "Block all of them."),
+        ("Option one: I call them right now. Does that sound okay?", "Well... yes. Call them."),
+        # speech-to-text output often has no question mark: this still offers
+        (
+            "and i can block that merchant so april wont go through want me to do that",
+            "yes please block",
+        ),
+    ],
+)
+def test_a_short_yes_to_an_agents_offer_is_not_the_want(offer, reply):
     c = call(
         "offer",
         ("agent", "Billing, how can I help?"),
         ("customer", "My bill is four hundred dollars because of game charges on my son's phone."),
         ("agent", "I can't refund those myself."),
         ("customer", "Then I want those charges taken off the bill."),
-        ("agent", "I'm blocking them now. Do you want the same on the other lines?"),
-        ("customer", "Block all of them."),
-    )
-    assert [i.turn for i in brief(c).desired_outcome] == [3]
-
-
-def test_a_yes_to_an_offer_put_as_does_that_sound_okay_is_not_the_want():
-    c = call(
-        "option",
-        ("agent", "Pharmacy, how can I help?"),
-        ("customer", "My insurance won't pay for my heart pills at the drive-through anymore."),
-        ("agent", "Your plan wants mail order now."),
-        ("customer", "I don't want it in the mail. I want to get it here."),
-        ("agent", "Option one: I call your plan right now. Does that sound okay?"),
-        ("customer", "Well... yes. Call them."),
-    )
-    assert [i.turn for i in brief(c).desired_outcome] == [3]
-
-
-def test_a_yes_to_an_unpunctuated_offer_is_not_the_want():
-    """Speech-to-text output often has no question mark: "want me to do that" still offers."""
-    c = call(
-        "asr",
-        ("agent", "card services how can i help"),
-        ("customer", "the gym charged me twice after i cancelled in january"),
-        ("agent", "ok i can open a dispute for both"),
-        ("customer", "yes exactly i want the refund for both"),
-        ("agent", "and i can block that merchant so april wont go through want me to do that"),
-        ("customer", "yes please block"),
+        ("agent", offer),
+        ("customer", reply),
     )
     assert [i.turn for i in brief(c).desired_outcome] == [3]
 
